@@ -19,9 +19,10 @@ from .common import INPUT_ERRORS, dumps
 
 #: Modules that contribute subcommands, each with ``register(subparsers)``.
 COMMAND_MODULES = (
-    "certificates.cli.landscape_commands",
-    "certificates.cli.symmetry_commands",
-    "certificates.cli.certificate_commands",
+    "certificates.cli.landscape_commands",  # loss, spectrum
+    "certificates.cli.family_commands",  # find, table
+    "certificates.cli.symmetry_commands",  # isotropy, subgroups
+    "certificates.cli.certificate_commands",  # certify, verify, split
 )
 
 

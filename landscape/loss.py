@@ -1,0 +1,173 @@
+"""Closed-form loss, gradient and Hessian of the teacher–student model.
+
+The simplest call:
+
+>>> import numpy as np
+>>> from landscape.loss import loss
+>>> float(loss(np.eye(3)))            # the global minimum W = V = I_d
+0.0
+>>> d = 3; bool(abs(loss(1e-12 * np.eye(d)) - (d / 4 + d * (d - 1) / (4 * np.pi))) < 1e-9)  # L(0) as a limit
+True
+
+Model (SPEC.md; rows are neurons): ``f(x; W, α) = Σ_i α_i relu(w_i · x)`` with
+``x ~ N(0, I_d)`` and
+
+``L(W) = ½ Σ_ij α_iα_j K(w_i,w_j) − Σ_ij α_iβ_j K(w_i,v_j) + ½ Σ_ij β_iβ_j K(v_i,v_j)``
+
+(Safran & Shamir, ICML 2018, eq. (2); the factor ½ included).  Gradient and
+Hessian follow by differentiating the kernel (``landscape.kernel``):
+
+* ``∇_{w_i} L = α_i Σ_j α_j ∂_wK(w_i,w_j) − α_i Σ_j β_j ∂_wK(w_i,v_j)``;
+* diagonal block ``½α_i² I + Σ_{j≠i} α_iα_j h1(w_i,w_j) − Σ_j α_iβ_j h1(w_i,v_j)``;
+* off-diagonal block ``(i, j)``: ``α_iα_j h2(w_i,w_j)``.
+
+The Hessian is returned as a ``(k d) x (k d)`` matrix indexed by
+``i * d + p`` (neuron ``i``, coordinate ``p``): the row-major flattening of W.
+
+Every function takes ``ctx`` (``landscape.backends``): ``FLOAT`` (default)
+returns float64 arrays, ``mp_context(P)`` mpmath numbers good to P digits,
+``SYMPY`` exact expressions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .backends import FLOAT, Context
+from .kernel import h1_blocks, h2_blocks, kernel, kernel_grad_coefficients, pair_geometry
+
+__all__ = ["Model", "loss", "gradient", "hessian", "loss_and_gradient"]
+
+
+class Model:
+    """Teacher ``V``, second layers ``alpha`` (student) and ``beta`` (teacher),
+    converted once to the numbers of a context.
+
+    ``V = I_d`` and ones by default (fixed when the first ``W`` is seen).
+    """
+
+    def __init__(self, V=None, alpha=None, beta=None, ctx: Context = FLOAT):
+        self.ctx = ctx
+        self._V, self._alpha, self._beta = V, alpha, beta
+        self._cache = {}
+
+    def teacher(self, k: int, d: int):
+        """``(V, alpha, beta)`` for a student of shape (k, d), in the context's numbers."""
+        key = (k, d)
+        if key not in self._cache:
+            ctx = self.ctx
+            V = ctx.eye(d) if self._V is None else ctx.asarray(self._V)
+            alpha = ctx.asarray(np.ones(k, dtype=int).tolist() if self._alpha is None else self._alpha)
+            beta = ctx.asarray(np.ones(V.shape[0], dtype=int).tolist() if self._beta is None else self._beta)
+            if ctx is FLOAT:
+                alpha, beta = np.asarray(alpha, float), np.asarray(beta, float)
+            self._cache[key] = (V, alpha, beta)
+        return self._cache[key]
+
+
+def _model(V, alpha, beta, ctx):
+    return V if isinstance(V, Model) else Model(V, alpha, beta, ctx)
+
+
+def loss(W, V=None, alpha=None, beta=None, ctx: Context = FLOAT):
+    """The loss ``L(W)`` (with the ½).
+
+    Parameters
+    ----------
+    W : (k, d) array-like
+        Student weights, rows are neurons, no zero row.
+    V : (n, d) array-like or Model, optional
+        Teacher (default ``I_d``) -- or a :class:`Model` carrying V, alpha, beta.
+    alpha, beta : array-like, optional
+        Second layers (default ones).
+    ctx : Context
+        Number context; the result is a number of that context.
+
+    Returns
+    -------
+    number
+        float (``FLOAT``), mpf (mpmath) or sympy expression.
+
+    Examples
+    --------
+    >>> from landscape.backends import mp_context
+    >>> import numpy as np
+    >>> W = np.eye(2)
+    >>> print(loss(W, ctx=mp_context(20)))
+    0.0
+    """
+    ctx = ctx if not isinstance(V, Model) else V.ctx
+    model = _model(V, alpha, beta, ctx)
+    W = ctx.asarray(W)
+    Vt, a, b = model.teacher(*W.shape)
+    KWW = kernel(pair_geometry(W, W, ctx))
+    KWV = kernel(pair_geometry(W, Vt, ctx))
+    KVV = kernel(pair_geometry(Vt, Vt, ctx))
+    return (a @ KWW @ a) / 2 - a @ KWV @ b + (b @ KVV @ b) / 2
+
+
+def gradient(W, V=None, alpha=None, beta=None, ctx: Context = FLOAT):
+    """The gradient ``∇L(W)``, same shape as ``W`` (k, d).
+
+    ``∂_w K(w, v) = P ŵ + Q v`` (``landscape.kernel.kernel_grad_coefficients``)
+    turns the sum over pairs into matrix products.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(abs(gradient(np.eye(3))).max()) < 1e-15
+    True
+    """
+    return loss_and_gradient(W, V, alpha, beta, ctx, need_loss=False)[1]
+
+
+def loss_and_gradient(W, V=None, alpha=None, beta=None, ctx: Context = FLOAT, need_loss=True):
+    """``(L(W), ∇L(W))`` sharing the pair geometry (one pass over pairs)."""
+    ctx = ctx if not isinstance(V, Model) else V.ctx
+    model = _model(V, alpha, beta, ctx)
+    W = ctx.asarray(W)
+    Vt, a, b = model.teacher(*W.shape)
+    gWW = pair_geometry(W, W, ctx)
+    gWV = pair_geometry(W, Vt, ctx)
+    P1, Q1 = kernel_grad_coefficients(gWW)
+    P2, Q2 = kernel_grad_coefficients(gWV)
+    # Σ_j α_j (P1_ij ŵ_i + Q1_ij w_j) − Σ_j β_j (P2_ij ŵ_i + Q2_ij v_j), times α_i
+    radial = P1 @ a - P2 @ b
+    G = radial[:, None] * gWW.UA + (Q1 * a[None, :]) @ W - (Q2 * b[None, :]) @ Vt
+    G = a[:, None] * G
+    L = None
+    if need_loss:
+        KVV = kernel(pair_geometry(Vt, Vt, ctx))
+        L = (a @ kernel(gWW) @ a) / 2 - a @ kernel(gWV) @ b + (b @ KVV @ b) / 2
+    return L, G
+
+
+def hessian(W, V=None, alpha=None, beta=None, ctx: Context = FLOAT):
+    """The Hessian ``∇²L(W)`` as a ``(k d) x (k d)`` matrix (row-major index ``i*d + p``).
+
+    Diagonal blocks ``½α_i² I + Σ_{j≠i} α_iα_j h1(w_i,w_j) − Σ_j α_iβ_j h1(w_i,v_j)``,
+    off-diagonal blocks ``α_iα_j h2(w_i,w_j)`` (Safran & Shamir 2018, App. A;
+    SPEC.md).  Vectorised: no Python loop over pairs.  The ``h1(w_i, w_i)``
+    term vanishes (``sin 0 = 0``), so the sums may include ``j = i``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> H = hessian(np.eye(2))
+    >>> H.shape, bool(np.allclose(H, H.T))
+    ((4, 4), True)
+    """
+    ctx = ctx if not isinstance(V, Model) else V.ctx
+    model = _model(V, alpha, beta, ctx)
+    W = ctx.asarray(W)
+    k, d = W.shape
+    Vt, a, b = model.teacher(k, d)
+    gWW = pair_geometry(W, W, ctx, normals=True)
+    gWV = pair_geometry(W, Vt, ctx, normals=True)
+    aa = a[:, None] * a[None, :]
+    H = h2_blocks(gWW, aa)  # (k, d, k, d); its diagonal blocks are replaced below
+    diag = h1_blocks(gWW, aa) - h1_blocks(gWV, a[:, None] * b[None, :])
+    eye = ctx.eye(d)
+    rows = np.arange(k)
+    H[rows, :, rows, :] = diag + (a * a / 2)[:, None, None] * eye[None, :, :]
+    return H.reshape(k * d, k * d)

@@ -6,8 +6,8 @@ The simplest call:
 >>> FLOAT.sqrt(FLOAT.asarray([4.0]))
 array([2.])
 >>> ctx = mp_context(30)
->>> print(ctx.pi)
-3.14159265358979323846264338328
+>>> ctx.mp.nstr(ctx.pi, 30)
+'3.14159265358979323846264338328'
 
 As in mpmath, where one implementation of a special function serves the
 ``fp``, ``mp`` and ``iv`` contexts, every formula of this package (kernel,

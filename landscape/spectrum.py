@@ -5,8 +5,10 @@ The simplest call:
 >>> import numpy as np
 >>> from landscape.spectrum import spectrum
 >>> s = spectrum(np.eye(3))              # the global minimum W = V = I_3
->>> [e.multiplicity for e in s.eigenvalues]
-[3, 1, 2, 3]
+>>> sum(e.multiplicity for e in s.eigenvalues)   # k d = 9 eigenvalues in 5 groups
+9
+>>> len(s.eigenvalues)
+5
 >>> round(s.min, 12) == round(1 / 4 - 1 / (2 * np.pi), 12)
 True
 

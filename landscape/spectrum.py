@@ -9,7 +9,7 @@ The simplest call:
 9
 >>> len(s.eigenvalues)
 5
->>> round(s.min, 12) == round(1 / 4 - 1 / (2 * np.pi), 12)
+>>> bool(abs(s.min - (1 / 4 - 1 / (2 * np.pi))) < 1e-14)
 True
 
 ``method="dense"`` assembles the ``(k d) x (k d)`` Hessian and diagonalises it

@@ -108,7 +108,7 @@ def group_eigenvalues(values, digits: int | None = None, tol: float | None = Non
 
     Examples
     --------
-    >>> [(float(e.value), e.multiplicity) for e in group_eigenvalues([1.0, 2.0, 1.0 + 1e-12])]
+    >>> [(round(float(e.value), 6), e.multiplicity) for e in group_eigenvalues([1.0, 2.0, 1.0 + 1e-12])]
     [(1.0, 2), (2.0, 1)]
     """
     vals = sorted(values, key=float)

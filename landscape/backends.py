@@ -218,7 +218,9 @@ class SymPyContext(Context):
         return self._cos(x)
 
     def angle(self, UA, UB):
-        c = (UA[:, None, :] * UB[None, :, :]).sum(axis=-1)
+        # cancel() turns a self-pair's cosine into exactly 1, so that the
+        # self-terms K(w, w) = |w|^2/2 differentiate without 0 * infinity
+        c = np.frompyfunc(self.sp.cancel, 1, 1)((UA[:, None, :] * UB[None, :, :]).sum(axis=-1))
         s = self._sqrt(1 - c * c)
         return self._acos(c), s, c
 

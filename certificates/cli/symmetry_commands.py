@@ -1,0 +1,139 @@
+"""``relu-landscape isotropy`` and ``relu-landscape subgroups`` (see ../shared/CLI.md).
+
+Thin layers over :func:`symmetry.isotropy.isotropy`,
+:func:`symmetry.isotypic.isotypic_decomposition` and
+:func:`symmetry.subgroups.subgroups`.
+
+``isotropy`` compares the entries of W exactly (the point file is read as
+exact fractions) unless ``--tol`` is given, in which case entries are
+compared as floats with that relative tolerance.  Orders are JSON integers
+below 2**53 and decimal strings above, always with ``order_log10``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from symmetry.errors import InputError, OutOfReachError
+
+from . import common
+
+
+def _order_json(n: int):
+    return n if n < 2**53 else str(n)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "isotropy", help="isotropy group of W in S_k x S_d",
+        description="Isotropy group of W under S_k x S_d: order, generators, structural name, "
+        "dim Fix(H) and the isotypic decomposition of M(k,d).")
+    common.add_point_options(p)
+    p.add_argument("--tol", type=float, default=None, metavar="T",
+                   help="relative tolerance for equal entries (default: exact comparison)")
+    p.set_defaults(handler=run_isotropy)
+
+    q = subparsers.add_parser(
+        "subgroups", help="isotropy subgroups of S_k x S_d up to conjugacy",
+        description="All conjugacy classes of isotropy subgroups of S_k x S_d acting on k x d "
+        "matrices (k!*d! <= 14400), with their inclusion lattice.")
+    q.add_argument("--k", type=int, required=True, help="number of rows (neurons)")
+    q.add_argument("--d", type=int, required=True, help="number of columns (input dimension)")
+    q.add_argument("--graphml", metavar="FILE", help="write the Hasse diagram as GraphML")
+    q.add_argument("--dot", metavar="FILE", help="write the Hasse diagram as Graphviz DOT")
+    q.add_argument("--png", metavar="FILE", help="draw the Hasse diagram (needs matplotlib)")
+    q.set_defaults(handler=run_subgroups)
+
+
+def run_isotropy(args) -> common.Outcome:
+    from symmetry.isotropy import isotropy
+    from symmetry.isotypic import isotypic_decomposition
+
+    if args.tol is not None and not (args.tol >= 0):
+        raise InputError(f"--tol must be a non-negative number, got {args.tol}")
+    point = common.load_point(args)
+    W = point.W if args.tol is None else point.as_float()[0]
+    H = isotropy(W, tol=args.tol)
+    standard = _standard_teacher(point)
+    try:
+        comps = [c.to_dict() for c in isotypic_decomposition(H)]
+        iso_note = None
+    except OutOfReachError as exc:
+        comps, iso_note = None, str(exc)
+    payload = {
+        "k": H.k,
+        "d": H.d,
+        "order": _order_json(H.order),
+        "order_log10": H.order_log10,
+        "name": H.name,
+        "fix_dim": H.fix_dim,
+        "generators": [[list(p), list(r)] for p, r in H.generators],
+        "row_orbits": H.row_orbits,
+        "col_orbits": H.col_orbits,
+        "comparison": "exact" if args.tol is None else f"tolerance {args.tol}",
+        "isotypic": comps,
+        "standard_teacher": standard,
+    }
+    if iso_note:
+        payload["isotypic_note"] = iso_note
+    lines = [
+        f"isotropy of W ({H.k}x{H.d}): {H.name}",
+        f"  order     {H.order if H.order < 10**30 else f'10^{H.order_log10:.2f}'}",
+        f"  dim Fix   {H.fix_dim}",
+        f"  generators {len(H.generators)}",
+    ]
+    if not standard:
+        lines.append("  note: V != I_d or second layers != 1; the loss is invariant only under "
+                     "the subgroup that also fixes the teacher")
+    if comps:
+        lines.append("  isotypic decomposition of M(k,d):")
+        for c in comps:
+            lines.append(f"    {c['irrep']:<24} dim {c['dim']:<8} multiplicity {c['multiplicity']}")
+    else:
+        lines.append(f"  isotypic decomposition unavailable: {iso_note}")
+    return common.Outcome(payload, "\n".join(lines))
+
+
+def _standard_teacher(point) -> bool:
+    """Whether V = I_d and alpha, beta are all ones (then the loss is S_k x S_d invariant)."""
+    import numpy as np
+
+    V = np.asarray(point.V)
+    return (V.shape[0] == V.shape[1] and all(V[i, j] == (1 if i == j else 0)
+                                              for i in range(V.shape[0]) for j in range(V.shape[1]))
+            and all(a == 1 for a in point.alpha) and all(b == 1 for b in point.beta))
+
+
+def run_subgroups(args) -> common.Outcome:
+    from symmetry.subgroups import subgroups, write_dot, write_graphml, write_png
+
+    lat = subgroups(args.k, args.d)
+    payload = lat.to_dict()
+    payload["seconds"] = lat.seconds
+    files = {}
+    try:
+        if args.graphml:
+            write_graphml(lat, args.graphml)
+            files["graphml"] = args.graphml
+        if args.dot:
+            write_dot(lat, args.dot)
+            files["dot"] = args.dot
+        if args.png:
+            if write_png(lat, args.png):
+                files["png"] = args.png
+            else:
+                files["png"] = None
+                print("relu-landscape subgroups: matplotlib is not installed; no PNG written",
+                      file=sys.stderr)
+    except OSError as exc:
+        raise InputError(f"cannot write the lattice: {exc}") from None
+    payload["files"] = files
+    lines = [f"isotropy subgroups of S_{lat.k} x S_{lat.d} up to conjugacy: {lat.count} classes "
+             f"({lat.seconds:.2f} s)",
+             f"  {'#':>3}  {'order':>7}  {'dim Fix':>7}  {'conj':>5}  name"]
+    for c in lat.classes:
+        lines.append(f"  {c.index:>3}  {c.order:>7}  {c.fix_dim:>7}  {c.class_size:>5}  {c.name}")
+    for kind, path in files.items():
+        if path:
+            lines.append(f"  wrote {kind}: {path}")
+    return common.Outcome(payload, "\n".join(lines))

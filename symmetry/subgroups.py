@@ -1,0 +1,412 @@
+"""Isotropy subgroups of Γ = S_k × S_d acting on M(k,d), up to conjugacy.
+
+The simplest call:
+
+>>> from symmetry.subgroups import subgroups
+>>> lat = subgroups(2, 2)
+>>> [(c.order, c.fix_dim, c.name) for c in lat.classes]
+[(4, 1, 'S_2×S_2'), (2, 2, 'S_2'), (2, 2, 'S_2'), (2, 2, 'ΔS_2'), (1, 4, '1')]
+
+Isotropy subgroups are the stabilisers of colourings of the k×d cells
+(Arjevani & Field, arXiv 2003.10576, Section 3).  An isotropy subgroup K is
+the stabiliser of its own orbit partition Q, so isotropy subgroups correspond
+to *closed* partitions of the cells and conjugacy classes to Γ-orbits of
+closed partitions.
+
+Algorithm (upward search over closed partitions):
+
+* start from the trivial group (the discrete partition);
+* from a class representative K with orbit partition Q and every g ∈ Γ, the
+  smallest isotropy subgroup containing ⟨K, g⟩ is the stabiliser of the join
+  of Q with the cycles of g (the orbit partition of ⟨K, g⟩, which is closed);
+  every isotropy subgroup above K is reached by a chain of such steps, and
+  every covering relation K ⊂ K' is one step;
+* each new partition is brought to a canonical form under Γ (lexicographically
+  least relabelled colouring over all of Γ, vectorised with numpy), which
+  identifies conjugacy classes.
+
+The inclusion lattice of classes (``[A] ≤ [B]`` when a conjugate of A lies in
+B) is the transitive reduction of the steps.  The elements of Γ are listed
+explicitly, so the method is limited to ``k!·d! ≤ MAX_GROUP_ORDER`` (all
+k, d ≤ 4 and k = d = 5); larger sizes raise :class:`OutOfReachError`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InputError, OutOfReachError
+from .isotropy import Isotropy, group_from_colours
+
+__all__ = [
+    "SubgroupClass",
+    "SubgroupLattice",
+    "subgroups",
+    "group_elements",
+    "canonical_partition",
+    "write_dot",
+    "write_graphml",
+    "write_png",
+    "MAX_GROUP_ORDER",
+]
+
+#: Largest |Γ| = k!·d! handled (k = d = 5).
+MAX_GROUP_ORDER = 14400
+
+
+@dataclass
+class SubgroupClass:
+    """A conjugacy class of isotropy subgroups, with a representative.
+
+    Attributes
+    ----------
+    index : int
+        Position in :attr:`SubgroupLattice.classes` (sorted by decreasing order).
+    partition : tuple of int
+        Canonical closed partition of the cells (row-major, classes labelled by
+        first appearance): the orbit partition of the representative.
+    group : Isotropy
+        The representative: generators, orbits, name (see :mod:`symmetry.isotropy`).
+    class_size : int
+        Number of conjugates, ``|Γ| / |N_Γ(K)|`` (number of distinct partitions in
+        the Γ-orbit).
+    """
+
+    index: int
+    partition: tuple
+    group: Isotropy
+    class_size: int
+
+    @property
+    def order(self) -> int:
+        return self.group.order
+
+    @property
+    def fix_dim(self) -> int:
+        return self.group.fix_dim
+
+    @property
+    def name(self) -> str:
+        return self.group.name
+
+    @property
+    def generators(self):
+        return self.group.generators
+
+    def to_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "order": self.order,
+            "fix_dim": self.fix_dim,
+            "name": self.name,
+            "generators": [[list(p), list(r)] for p, r in self.generators],
+            "conjugates": self.class_size,
+            "partition": [list(self.partition[i * self.group.d:(i + 1) * self.group.d])
+                          for i in range(self.group.k)],
+        }
+
+
+@dataclass
+class SubgroupLattice:
+    """All conjugacy classes of isotropy subgroups of S_k × S_d and their Hasse diagram.
+
+    Attributes
+    ----------
+    k, d : int
+    classes : list of SubgroupClass
+        Sorted by decreasing order, then increasing fix_dim, then partition.
+    hasse : networkx.DiGraph
+        Nodes are class indices (attributes ``order``, ``fix_dim``, ``name``,
+        ``generators`` as a JSON string); an edge ``A → B`` means a conjugate
+        of B is a maximal isotropy subgroup of A.
+    seconds : float
+        Wall time of the enumeration.
+    """
+
+    k: int
+    d: int
+    classes: list
+    hasse: object
+    seconds: float
+
+    @property
+    def count(self) -> int:
+        return len(self.classes)
+
+    def to_dict(self) -> dict:
+        return {
+            "k": self.k,
+            "d": self.d,
+            "count": self.count,
+            "classes": [c.to_dict() for c in self.classes],
+            "hasse_edges": sorted([int(a), int(b)] for a, b in self.hasse.edges),
+        }
+
+
+def group_elements(k: int, d: int) -> np.ndarray:
+    """All of S_k × S_d as permutations of the flattened cells.
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (k!·d!, k·d)
+        Row ``t`` maps cell ``c = i·d + j`` to ``π(i)·d + ρ(j)``; rows are in
+        the order of ``itertools.product(permutations(k), permutations(d))``.
+
+    Examples
+    --------
+    >>> group_elements(2, 1).tolist()
+    [[0, 1], [1, 0]]
+    """
+    rows = np.array(list(itertools.permutations(range(k))), dtype=np.int64)
+    cols = np.array(list(itertools.permutations(range(d))), dtype=np.int64)
+    E = rows[:, None, :, None] * d + cols[None, :, None, :]
+    return E.reshape(len(rows) * len(cols), k * d)
+
+
+def _first_occurrence(L: np.ndarray) -> np.ndarray:
+    """Relabel each row of L by order of first appearance (vectorised)."""
+    m, n = L.shape
+    first = np.full((m, n), n, dtype=np.int64)
+    rows = np.arange(m)
+    for p in range(n - 1, -1, -1):
+        first[rows, L[:, p]] = p
+    fpos = first[rows[:, None], L]               # first position of each entry's label
+    isfirst = fpos == np.arange(n)[None, :]
+    rank = np.cumsum(isfirst, axis=1) - 1        # rank of the label first seen at p
+    return rank[rows[:, None], fpos]
+
+
+def _lexmin_indices(A: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the lexicographically least rows of A (all ties)."""
+    if idx is None:
+        idx = np.arange(A.shape[0])
+    for p in range(A.shape[1]):
+        col = A[idx, p]
+        idx = idx[col == col.min()]
+        if idx.size == 1:
+            break
+    return idx
+
+
+def canonical_partition(labels, E: np.ndarray) -> tuple:
+    """Canonical form of a partition of the cells under the group with element table E.
+
+    The form is the least, over all g, of the pair (class sizes of the cells of
+    ``labels ∘ g``, first-appearance relabelling of ``labels ∘ g``) in
+    lexicographic order; only its second component is returned (it determines
+    the first).  The size vector is a cheap filter that leaves few g to relabel.
+
+    Parameters
+    ----------
+    labels : sequence of int
+        Class label of each flattened cell.
+    E : numpy.ndarray
+        Element table from :func:`group_elements`.
+
+    Returns
+    -------
+    tuple of int
+        Equal exactly for partitions in one Γ-orbit.
+
+    Examples
+    --------
+    >>> E = group_elements(2, 2)
+    >>> canonical_partition([0, 1, 1, 0], E) == canonical_partition([1, 0, 0, 1], E)
+    True
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    _, inv, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    sizes = counts[inv]
+    # larger classes first: negate so that lexicographic min prefers big classes
+    idx = _lexmin_indices(-sizes[E])
+    L = _first_occurrence(labels[E[idx]])
+    return tuple(int(x) for x in L[_lexmin_indices(L)[0]])
+
+
+def _joins(Q: np.ndarray, classes, E: np.ndarray, Einv: np.ndarray) -> np.ndarray:
+    """Orbit partitions (min-cell labels) of ⟨K, g⟩ for every g in E; K has orbit partition Q."""
+    n = Q.size
+    L = np.tile(np.arange(n), (E.shape[0], 1))
+    for cls in classes:
+        L[:, cls] = cls[0]
+    while True:
+        new = np.minimum(L, np.take_along_axis(L, E, axis=1))
+        new = np.minimum(new, np.take_along_axis(new, Einv, axis=1))
+        for cls in classes:
+            if len(cls) > 1:
+                new[:, cls] = new[:, cls].min(axis=1)[:, None]
+        if np.array_equal(new, L):
+            return L
+        L = new
+
+
+def _classes_of(labels) -> list:
+    groups: dict = {}
+    for c, lab in enumerate(labels):
+        groups.setdefault(int(lab), []).append(c)
+    return [np.array(v) for v in groups.values()]
+
+
+def subgroups(k: int, d: int) -> SubgroupLattice:
+    """Conjugacy classes of isotropy subgroups of S_k × S_d and their inclusion lattice.
+
+    Parameters
+    ----------
+    k, d : int
+        Matrix shape (rows are neurons).  Requires ``k!·d! ≤ MAX_GROUP_ORDER``.
+
+    Returns
+    -------
+    SubgroupLattice
+        Classes with order, fix_dim, name and generators of a representative;
+        the Hasse diagram as a networkx.DiGraph.
+
+    Raises
+    ------
+    InputError
+        If k or d is not a positive integer.
+    OutOfReachError
+        If ``k!·d!`` exceeds ``MAX_GROUP_ORDER``.
+
+    Examples
+    --------
+    >>> lat = subgroups(1, 3)
+    >>> [(c.order, c.name) for c in lat.classes]
+    [(6, 'S_3'), (2, 'S_2'), (1, '1')]
+    >>> sorted(lat.hasse.edges)
+    [(0, 1), (1, 2)]
+    """
+    import time
+
+    import networkx as nx
+
+    for name, v in (("k", k), ("d", d)):
+        if isinstance(v, bool) or int(v) != v or v < 1:
+            raise InputError(f"{name} must be a positive integer, got {v!r}")
+    k, d = int(k), int(d)
+    size = math.factorial(k) * math.factorial(d)
+    if size > MAX_GROUP_ORDER:
+        raise OutOfReachError(
+            f"subgroups(k={k}, d={d}) enumerates |S_k x S_d| = {size} elements explicitly; "
+            f"only sizes with k!*d! <= {MAX_GROUP_ORDER} (all k, d <= 4 and k = d = 5) are in reach")
+    t0 = time.perf_counter()
+    n = k * d
+    E = group_elements(k, d)
+    Einv = np.argsort(E, axis=1)
+    canon_cache: dict = {}
+
+    def canon(labels: np.ndarray) -> tuple:
+        key = labels.tobytes()
+        c = canon_cache.get(key)
+        if c is None:
+            c = canonical_partition(labels, E)
+            canon_cache[key] = c
+        return c
+
+    start = canonical_partition(np.arange(n), E)
+    found = {start: 0}
+    reps = [start]
+    relations = set()
+    queue = [start]
+    while queue:
+        Q = np.array(queue.pop(), dtype=np.int64)
+        a = found[tuple(Q)]
+        classes = _classes_of(Q)
+        J = _joins(Q, classes, E, Einv)
+        J = np.unique(J, axis=0)
+        for row in J:
+            c = canon(row)
+            if c == reps[a]:
+                continue
+            b = found.get(c)
+            if b is None:
+                b = len(reps)
+                found[c] = b
+                reps.append(c)
+                queue.append(c)
+            relations.add((b, a))  # class b (bigger group) contains a conjugate of class a
+    # representatives, sizes of conjugacy classes
+    info = []
+    for t, rep in enumerate(reps):
+        labels = np.array(rep, dtype=np.int64)
+        H = group_from_colours(labels.reshape(k, d))
+        stab = int(np.count_nonzero((labels[E] == labels[None, :]).all(axis=1)))
+        if stab != H.order:  # two independent computations of |K|
+            raise AssertionError(f"stabiliser order {stab} != search order {H.order} for {rep}")
+        relabelled = _first_occurrence(labels[E])
+        setwise = int(np.count_nonzero((relabelled == _first_occurrence(labels[None, :])).all(axis=1)))
+        conj = E.shape[0] // setwise
+        info.append((t, rep, H, conj))
+    info.sort(key=lambda x: (-x[2].order, x[2].fix_dim, x[1]))
+    new_index = {t: i for i, (t, *_rest) in enumerate(info)}
+    classes = [SubgroupClass(i, rep, H, conj) for i, (t, rep, H, conj) in enumerate(info)]
+    G = nx.DiGraph()
+    for c in classes:
+        G.add_node(c.index, order=c.order, fix_dim=c.fix_dim, name=c.name,
+                   generators=json.dumps([[list(p), list(r)] for p, r in c.generators]))
+    G.add_edges_from((new_index[b], new_index[a]) for b, a in relations)
+    H = nx.transitive_reduction(G)
+    H.add_nodes_from(G.nodes(data=True))
+    return SubgroupLattice(k, d, classes, H, time.perf_counter() - t0)
+
+
+def write_dot(lattice: SubgroupLattice, path) -> None:
+    """Write the Hasse diagram in Graphviz DOT (by hand; no pydot needed).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> f = os.path.join(tempfile.mkdtemp(), "l.dot")
+    >>> write_dot(subgroups(1, 2), f)
+    >>> open(f).read().splitlines()[0]
+    'digraph isotropy_lattice {'
+    """
+    lines = ["digraph isotropy_lattice {", "  rankdir=TB;", "  node [shape=box];"]
+    for c in lattice.classes:
+        label = f"{c.name}\\n|H|={c.order}, dim Fix={c.fix_dim}".replace('"', "'")
+        lines.append(f'  n{c.index} [label="{label}"];')
+    for a, b in sorted(lattice.hasse.edges):
+        lines.append(f"  n{a} -> n{b};")
+    lines.append("}")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+
+
+def write_graphml(lattice: SubgroupLattice, path) -> None:
+    """Write the Hasse diagram as GraphML (networkx.write_graphml)."""
+    import networkx as nx
+
+    nx.write_graphml(lattice.hasse, path)
+
+
+def write_png(lattice: SubgroupLattice, path) -> bool:
+    """Draw the Hasse diagram to a PNG with matplotlib; return False if matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    import networkx as nx
+
+    G = lattice.hasse
+    layers: dict = {}
+    for c in lattice.classes:
+        layers.setdefault(c.fix_dim, []).append(c.index)
+    pos = {}
+    for y, (fd, nodes) in enumerate(sorted(layers.items())):
+        for x, v in enumerate(nodes):
+            pos[v] = (x - (len(nodes) - 1) / 2, -y)
+    fig, ax = plt.subplots(figsize=(max(6, len(lattice.classes) ** 0.5 * 3), 8))
+    nx.draw_networkx(G, pos, ax=ax, labels={c.index: c.name for c in lattice.classes},
+                     node_size=50, font_size=6, arrows=False)
+    ax.set_axis_off()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return True

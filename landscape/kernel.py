@@ -40,7 +40,46 @@ import numpy as np
 
 from .backends import FLOAT, Context
 
-__all__ = ["PairGeometry", "pair_geometry", "kernel", "kernel_grad_coefficients", "h1_blocks", "h2_blocks"]
+__all__ = [
+    "PairGeometry",
+    "pair_geometry",
+    "kernel",
+    "kernel_grad_coefficients",
+    "h1_blocks",
+    "h2_blocks",
+    "kernel_value",
+    "grad_coefficients_value",
+    "h1_entry",
+    "h2_entry",
+]
+
+
+def kernel_value(ctx: Context, a, b, theta, s, c):
+    """``K = a b (sin θ + (π − θ) cos θ) / (2π)`` from norms ``a, b``, angle ``θ``,
+    ``s = sin θ``, ``c = cos θ`` (scalars or arrays of the context's numbers).
+
+    The one place the kernel's closed form is written; :func:`kernel` and the
+    reduced loss of :mod:`landscape.fixed_points` both call it.
+    """
+    return a * b * (s + (ctx.pi - theta) * c) / (2 * ctx.pi)
+
+
+def grad_coefficients_value(ctx: Context, b, theta, s):
+    """``(P, Q)`` with ``∂_w K(w, v) = P ŵ + Q v``: ``P = b sin θ / (2π)``, ``Q = (π − θ)/(2π)``."""
+    return b * s / (2 * ctx.pi), (ctx.pi - theta) / (2 * ctx.pi)
+
+
+def h1_entry(ctx: Context, a, b, s, wa, wb, na, nb, delta):
+    """Entry ``[p, q]`` of ``h1 = b sin θ (I − ŵŵᵀ + n nᵀ) / (2π a)``, given
+    ``wa = ŵ_p``, ``wb = ŵ_q``, ``na = n_p``, ``nb = n_q`` and ``delta = δ_pq``."""
+    return b * s * (delta - wa * wb + na * nb) / (2 * ctx.pi * a)
+
+
+def h2_entry(ctx: Context, theta, s, c, wa, wb, na, nb, delta):
+    """Entry ``[p, q]`` (``∂²K/∂w_p ∂v_q``) of
+    ``h2 = [(π − θ) I + sc ŵŵᵀ + s²(ŵnᵀ + nŵᵀ) − sc nnᵀ] / (2π)``."""
+    sc = s * c
+    return ((ctx.pi - theta) * delta + sc * wa * wb + s * s * (wa * nb + na * wb) - sc * na * nb) / (2 * ctx.pi)
 
 
 @dataclass
@@ -111,8 +150,7 @@ def _inverse_or_zero(ctx: Context, M, s):
 
 def kernel(g: PairGeometry):
     """``K(A[i], B[j])`` for all pairs, shape (k, n)."""
-    ctx = g.ctx
-    return g.a[:, None] * g.b[None, :] * (g.sin + (ctx.pi - g.theta) * g.cos) / (2 * ctx.pi)
+    return kernel_value(g.ctx, g.a[:, None], g.b[None, :], g.theta, g.sin, g.cos)
 
 
 def kernel_grad_coefficients(g: PairGeometry):
@@ -121,10 +159,7 @@ def kernel_grad_coefficients(g: PairGeometry):
     Returns ``(P, Q)`` with ``P = b sin θ / (2π)`` and ``Q = (π − θ) / (2π)``;
     a gradient is then two matrix products, no loop over pairs.
     """
-    ctx = g.ctx
-    P = g.b[None, :] * g.sin / (2 * ctx.pi)
-    Q = (ctx.pi - g.theta) / (2 * ctx.pi)
-    return P, Q
+    return grad_coefficients_value(g.ctx, g.b[None, :], g.theta, g.sin)
 
 
 def h1_blocks(g: PairGeometry, weights):

@@ -1,0 +1,163 @@
+"""Proof artifacts: certificates as JSON, written atomically, and as standalone scripts.
+
+The simplest call:
+
+>>> import json, numpy as np
+>>> from landscape.io import Point
+>>> from certificates.artifact import build_certificate
+>>> from certificates.verdict import certify
+>>> cert = build_certificate(certify(Point.from_arrays(np.eye(2))))
+>>> cert["verdict"], cert["existence"]["method"]
+('minimum', 'teacher-match')
+
+A certificate is one JSON object (format ``relu-landscape-certificate/1``):
+
+``verdict``, ``reason``
+    ``minimum | saddle | inconclusive`` and a sentence.
+``problem``, ``input``
+    ``k, d, n``; the input point exactly (``W, V, alpha, beta`` as rational
+    strings ``"p/q"`` -- a float input is recorded as its exact binary value).
+``existence``
+    ``method`` (``krawczyk`` | ``teacher-match``), the exact ``center`` (rational
+    strings), the box ``radius``, the Krawczyk ``contraction`` and
+    ``grad_bound`` (sup |∇L| at the centre).  For a split point it is about
+    the *unsplit* point and ``split = {i, j, t}`` says how to split it.
+``input_distance``
+    max |input − certified centre| (the certified critical point lies within
+    this plus the radius of the input).
+``blocks``
+    Hessian blocks with a certified lower bound: ``name, subspace, dim,
+    method ("cholesky-residual"), sigma, lower_bound, estimate``.
+``interlacing``
+    Compressions with a certified negative Rayleigh quotient: ``subspace``,
+    the exact ``vector`` q (and ``delta`` for a split), ``upper_bound`` of
+    ``qᵀHq/qᵀq``, ``rayleigh_estimate``.
+``isotropy``
+    Name of the (float-detected) isotropy group -- informational, not part of
+    the proof (the proof is in the full space).
+``precision_bits``, ``versions``, ``digest``
+    Ball precision, library versions, SHA-256 of the canonical JSON.
+
+``relu-landscape verify`` (:mod:`certificates.verifier`) re-checks all of it
+with its own code; :func:`proof_script` exports the verifier plus the
+certificate as one Python file that needs only numpy and python-flint.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import platform
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from landscape.io import atomic_write_text
+
+from . import verifier
+from .verdict import CertifyResult, Verdict
+
+__all__ = ["build_certificate", "write_certificate", "proof_script", "write_proof_script", "versions"]
+
+
+def _q(x) -> str:
+    x = Fraction(x)
+    return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+
+
+def _mat(M) -> list:
+    return [[_q(x) for x in row] for row in M]
+
+
+def versions() -> dict:
+    """Versions of the libraries the proof relies on."""
+    import flint
+    import mpmath
+    import scipy
+
+    return {"python": platform.python_version(), "numpy": np.__version__, "python-flint": flint.__version__,
+            "mpmath": mpmath.__version__, "scipy": scipy.__version__}
+
+
+def _isotropy_name(point) -> str:
+    try:
+        from symmetry.isotropy import isotropy
+
+        return isotropy(point.as_float()[0]).name
+    except Exception as exc:  # informational only
+        return f"unknown ({type(exc).__name__})"
+
+
+def build_certificate(result: CertifyResult) -> dict:
+    """The JSON-ready certificate of a :class:`certificates.verdict.CertifyResult` (with digest)."""
+    p = result.point
+    claims = result.verdict is not Verdict.INCONCLUSIVE
+    cert = {
+        "format": verifier.FORMAT,
+        "verdict": result.verdict.value,
+        "reason": result.reason,
+        "problem": {"k": p.k, "d": p.d, "n": p.n},
+        "input": {"W": _mat(p.W), "V": _mat(p.V), "alpha": [_q(x) for x in p.alpha],
+                  "beta": [_q(x) for x in p.beta]},
+        "isotropy": {"name": _isotropy_name(p), "informational": True},
+        "existence": None,
+        "split": None,
+        "input_distance": result.input_distance,
+        "blocks": [],
+        "interlacing": [],
+        "precision_bits": result.prec,
+        "versions": versions(),
+    }
+    enc = result.enclosure
+    if enc is not None and enc.proved:
+        cert["existence"] = {"method": enc.method, "center": _mat(enc.center), "radius": _q(enc.radius),
+                             "contraction": enc.contraction, "grad_bound": enc.grad_bound, "reason": enc.reason}
+    elif enc is not None:
+        cert["existence"] = {"method": enc.method, "proved": False, "reason": enc.reason}
+    if result.split is not None:
+        cert["split"] = {"i": result.split.i, "j": result.split.j, "t": _q(result.split.t)}
+    if claims:
+        for b in result.blocks:
+            cert["blocks"].append({"name": b["name"], "subspace": b["subspace"], "dim": b["dim"],
+                                   "method": b["method"], "sigma": _q(b["sigma"]),
+                                   "lower_bound": b["lower_bound"], "estimate": b["estimate"]})
+        for e in result.interlacing:
+            entry = {"subspace": e["subspace"], "method": e["method"], "vector": [_q(x) for x in e["vector"]],
+                     "upper_bound": e["upper_bound"], "rayleigh_estimate": e["rayleigh_estimate"]}
+            if "delta" in e:
+                entry["delta"] = [_q(x) for x in e["delta"]]
+            cert["interlacing"].append(entry)
+    cert["digest"] = verifier.digest(cert)
+    return cert
+
+
+def write_certificate(path, cert: dict) -> None:
+    """Write the certificate atomically (a crash never leaves half a file)."""
+    atomic_write_text(path, json.dumps(cert, indent=1, allow_nan=False) + "\n")
+
+
+def proof_script(cert: dict) -> str:
+    """A standalone Python program: the verifier's source plus the certificate.
+
+    It needs only ``numpy`` and ``python-flint`` and exits 0 if the
+    certificate checks, 1 otherwise ("proof as code").
+    """
+    src = inspect.getsource(verifier)
+    blob = json.dumps(cert, sort_keys=True)
+    return (
+        "#!/usr/bin/env python3\n"
+        f"# Proof script exported by relu-landscape: verdict {cert.get('verdict')!r}.\n"
+        "# Dependencies: python>=3.10, numpy, python-flint.  Run: python THIS_FILE\n"
+        + src
+        + "\n\nCERTIFICATE = json.loads(" + repr(blob) + ")\n\n"
+        "if __name__ == '__main__':\n"
+        "    import sys\n"
+        "    sys.exit(main_script(CERTIFICATE))\n"
+    )
+
+
+def write_proof_script(path, cert: dict) -> None:
+    atomic_write_text(path, proof_script(cert))
+    Path(path).chmod(0o755)

@@ -1,0 +1,112 @@
+"""``relu-landscape certify``, ``verify`` and ``split``.
+
+Thin layers over :func:`certificates.verdict.certify` (+
+:func:`certificates.artifact.build_certificate`),
+:func:`certificates.verifier.verify_certificate` and
+:func:`certificates.overparam.split_neuron`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from landscape.errors import InputError
+from landscape.io import to_fraction, write_point
+
+from ..artifact import build_certificate, write_certificate, write_proof_script
+from ..overparam import split_neuron
+from ..verdict import certify
+from ..verifier import verify_certificate
+from .common import Outcome, add_point_options, load_point
+
+
+def register(sub) -> None:
+    p = sub.add_parser("certify", help="rigorous verdict (minimum/saddle/inconclusive) with a proof certificate",
+                       description="Encloses a true critical point near W (Krawczyk) and bounds the Hessian "
+                                   "over the enclosure; writes a JSON certificate that `verify` re-checks.")
+    add_point_options(p)
+    p.add_argument("--out", metavar="CERT", help="certificate path (default: <W>.cert.json)")
+    p.add_argument("--script", metavar="FILE", help="also export the proof as a standalone Python script")
+    p.add_argument("--prec", type=int, default=192, metavar="BITS", help="ball precision in bits (default 192)")
+    p.set_defaults(handler=run_certify)
+
+    p = sub.add_parser("verify", help="re-check a certificate independently (exit 0 valid, 1 invalid)",
+                       description="Re-checks a certificate with the independent verifier "
+                                   "(certificates/verifier.py): exit 0 if valid, 1 if not.")
+    p.add_argument("cert", metavar="CERT", help="certificate JSON written by `certify`")
+    p.set_defaults(handler=run_verify)
+
+    p = sub.add_parser("split", help="duplicate a neuron as (t w_I, (1-t) w_I)",
+                       description="Writes a point with k+1 neurons: row I becomes t w_I and a new last row "
+                                   "(1-t) w_I, both with second-layer weight alpha_I.")
+    add_point_options(p)
+    p.add_argument("--neuron", type=int, required=True, metavar="I", help="0-based neuron index")
+    p.add_argument("--t", default="1/2", metavar="T", help="split ratio in (0, 1), exact (default 1/2)")
+    p.add_argument("--out", metavar="F2", help="output point file (default: <W>.split<suffix>)")
+    p.set_defaults(handler=run_split)
+
+
+def _check_writable(path: Path) -> None:
+    if not path.parent.exists() or not path.parent.is_dir():
+        raise InputError(f"cannot write {path}: directory {path.parent} does not exist")
+
+
+def run_certify(args) -> Outcome:
+    point = load_point(args)
+    if not 64 <= args.prec <= 4096:
+        raise InputError(f"--prec must be between 64 and 4096 bits, got {args.prec}")
+    out = Path(args.out) if args.out else Path(args.W).with_suffix(".cert.json")
+    _check_writable(out)
+    if args.script:
+        _check_writable(Path(args.script))
+    result = certify(point, prec=args.prec)
+    cert = build_certificate(result)
+    write_certificate(out, cert)
+    if args.script:
+        write_proof_script(args.script, cert)
+    payload = {"verdict": result.verdict.value, "certificate": str(out), "reason": result.reason,
+               "k": point.k, "d": point.d, "script": args.script,
+               "existence": (cert["existence"] or {}).get("method"),
+               "lambda_min_lower_bound": cert["blocks"][0]["lower_bound"] if cert["blocks"] else None,
+               "negative_rayleigh_upper_bound": cert["interlacing"][0]["upper_bound"] if cert["interlacing"] else None}
+    text = f"verdict: {result.verdict.value}\nreason: {result.reason}\ncertificate: {out}"
+    if args.script:
+        text += f"\nproof script: {args.script}"
+    return Outcome(payload, text)
+
+
+def run_verify(args) -> Outcome:
+    path = Path(args.cert)
+    if not path.is_file():
+        raise InputError(f"cannot read {path}: no such file")
+    try:
+        cert = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        ok, verdict, reason = False, None, f"not JSON: {exc}"
+    else:
+        ok, verdict, reason = verify_certificate(cert)
+    payload = {"valid": ok, "verdict": verdict, "reason": reason, "certificate": str(path)}
+    text = f"{'VALID' if ok else 'INVALID'} ({verdict}): {reason}"
+    return Outcome(payload, text, 0 if ok else 1)
+
+
+def run_split(args) -> Outcome:
+    point = load_point(args)
+    t = to_fraction(args.t, "--t")
+    src = Path(args.W)
+    out = Path(args.out) if args.out else src.with_name(src.stem + ".split" + src.suffix)
+    _check_writable(out)
+    new = split_neuron(point, args.neuron, t)
+    if out.suffix.lower() in (".npy", ".csv"):
+        from fractions import Fraction
+
+        identity = all(point.V[i, j] == Fraction(int(i == j)) for i in range(point.n) for j in range(point.d))
+        if not identity or any(x != 1 for x in point.alpha) or any(x != 1 for x in point.beta):
+            raise InputError(f"{out}: .npy/.csv hold W alone; this point has a non-default teacher or "
+                             "second layer -- write .json instead")
+    write_point(out, new)
+    payload = {"k": new.k, "d": new.d, "neuron": args.neuron, "t": str(t), "out": str(out)}
+    return Outcome(payload, f"split neuron {args.neuron} with t = {t}: {new.k} neurons written to {out}")

@@ -193,7 +193,7 @@ def _lexmin_indices(A: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
     return idx
 
 
-def canonical_partition(labels, E: np.ndarray) -> tuple:
+def canonical_partition(labels, E: np.ndarray, shape=None) -> tuple:
     """Canonical form of a partition of the cells under the group with element table E.
 
     The form is the least, over all g, of the pair (class sizes of the cells of
@@ -207,6 +207,10 @@ def canonical_partition(labels, E: np.ndarray) -> tuple:
         Class label of each flattened cell.
     E : numpy.ndarray
         Element table from :func:`group_elements`.
+    shape : (k, d) or None
+        When given, a finer cell invariant (same-class cells in the cell's row
+        and column) is used as the filter; the form then depends on ``shape``
+        being passed consistently.
 
     Returns
     -------
@@ -221,9 +225,15 @@ def canonical_partition(labels, E: np.ndarray) -> tuple:
     """
     labels = np.asarray(labels, dtype=np.int64)
     _, inv, counts = np.unique(labels, return_inverse=True, return_counts=True)
-    sizes = counts[inv]
-    # larger classes first: negate so that lexicographic min prefers big classes
-    idx = _lexmin_indices(-sizes[E])
+    n = labels.size
+    key = counts[inv]
+    if shape is not None:
+        # a Γ-invariant key per cell: (class size, class cells in its row, in its column)
+        grid = inv.reshape(shape)
+        same_row = (grid[:, :, None] == grid[:, None, :]).sum(axis=2).ravel()
+        same_col = (grid[:, None, :] == grid[None, :, :]).sum(axis=0).ravel()
+        key = (key * (n + 1) + same_row) * (n + 1) + same_col
+    idx = _lexmin_indices(-key[E])
     L = _first_occurrence(labels[E[idx]])
     return tuple(int(x) for x in L[_lexmin_indices(L)[0]])
 
@@ -243,6 +253,21 @@ def _joins(Q: np.ndarray, classes, E: np.ndarray, Einv: np.ndarray) -> np.ndarra
         if np.array_equal(new, L):
             return L
         L = new
+
+
+_ROW_HASH = np.random.default_rng(2003).integers(1, 2**62, size=64, dtype=np.int64)
+
+
+def _unique_rows(A: np.ndarray) -> np.ndarray:
+    """Distinct rows of A (hash, then verify exactly; exact fallback on a collision)."""
+    w = _ROW_HASH[: A.shape[1]] if A.shape[1] <= _ROW_HASH.size else None
+    if w is None:
+        return np.unique(A, axis=0)
+    h = A @ w  # wraps modulo 2**64: fine for a hash
+    _, first, inv = np.unique(h, return_index=True, return_inverse=True)
+    if np.array_equal(A, A[first][inv.ravel()]):
+        return A[first]
+    return np.unique(A, axis=0)
 
 
 def _classes_of(labels) -> list:
@@ -304,11 +329,11 @@ def subgroups(k: int, d: int) -> SubgroupLattice:
         key = labels.tobytes()
         c = canon_cache.get(key)
         if c is None:
-            c = canonical_partition(labels, E)
+            c = canonical_partition(labels, E, (k, d))
             canon_cache[key] = c
         return c
 
-    start = canonical_partition(np.arange(n), E)
+    start = canonical_partition(np.arange(n), E, (k, d))
     found = {start: 0}
     reps = [start]
     relations = set()
@@ -318,7 +343,7 @@ def subgroups(k: int, d: int) -> SubgroupLattice:
         a = found[tuple(Q)]
         classes = _classes_of(Q)
         J = _joins(Q, classes, E, Einv)
-        J = np.unique(J, axis=0)
+        J = _unique_rows(J)
         for row in J:
             c = canon(row)
             if c == reps[a]:

@@ -79,7 +79,7 @@ def test_against_brute_force(k, d):
     match = {}
     for b, cl in enumerate(classes):
         H = next(iter(cl))
-        canon = canonical_partition(orbit_partition(E, H, n), E)
+        canon = canonical_partition(orbit_partition(E, H, n), E, (k, d))
         a = next(c.index for c in lat.classes if c.partition == canon)
         assert lat.classes[a].order == len(H)
         assert lat.classes[a].class_size == len(cl)

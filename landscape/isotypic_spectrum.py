@@ -174,6 +174,18 @@ def _paths(lam: tuple, r: int) -> int:
     return total
 
 
+def _near_trivial(p: int) -> list[tuple]:
+    """Partitions ``λ ⊢ p`` with ``λ_1 ≥ p − 2`` (the irreps that can occur in
+    ``M(d, d)``), without enumerating all partitions of p."""
+    out = []
+    for tail in ((), (1,), (2,), (1, 1)):
+        head = p - sum(tail)
+        lam = (head,) + tail if head > 0 else tail
+        if sum(lam) == p and all(x > 0 for x in lam) and list(lam) == sorted(lam, reverse=True) and lam not in out:
+            out.append(lam)
+    return out
+
+
 @dataclass
 class IrrepPart:
     """The λ-isotypic part of ``Fix(G')`` (exact, independent of the point).
@@ -204,7 +216,7 @@ def isotypic_structure(parts: tuple):
     """
     import flint
 
-    from symmetry.irreps import content_sum, hook_dimension, partition_label, partitions
+    from symmetry.irreps import content_sum, hook_dimension, partition_label
 
     fam = Family(tuple(parts))
     orbits = compression_orbits(fam)
@@ -213,7 +225,7 @@ def isotypic_structure(parts: tuple):
     Ts = [_transposition_matrix(fam, l, orbits) for l in range(fam.m)]
     cands = []
     for p in fam.parts:
-        lams = [tuple(lam) for lam in partitions(p) if lam[0] >= p - 2]
+        lams = _near_trivial(p)
         cs = [content_sum(lam) for lam in lams]
         assert len(set(cs)) == len(cs), (p, lams)
         cands.append(list(zip(lams, cs)))

@@ -577,6 +577,7 @@ class Isotropy:
             "generators": [[list(map(int, p)), list(map(int, r))] for p, r in self.generators],
             "row_orbits": self.row_orbits,
             "col_orbits": self.col_orbits,
+            "factors": self.factors,
         }
 
 
@@ -611,6 +612,8 @@ def _recognise(S: _Searcher, gens, order: int, orbit_rep: list[int]):
         P = S.individualise(col0, x0)
         counts = np.bincount(P)
         cands = [y for y in Y if counts[P[y]] == 1]
+        if len(Y) <= 64:  # refinement may not isolate every fixed point: try the rest too
+            cands += [y for y in Y if counts[P[y]] != 1]
         for y0 in cands:
             phi = {x0: y0}
             queue = [x0]

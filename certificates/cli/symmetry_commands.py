@@ -70,6 +70,7 @@ def run_isotropy(args) -> common.Outcome:
         "generators": [[list(p), list(r)] for p, r in H.generators],
         "row_orbits": H.row_orbits,
         "col_orbits": H.col_orbits,
+        "factors": H.factors,
         "comparison": "exact" if args.tol is None else f"tolerance {args.tol}",
         "isotypic": comps,
         "standard_teacher": standard,

@@ -107,6 +107,6 @@ def run_split(args) -> Outcome:
         if not identity or any(x != 1 for x in point.alpha) or any(x != 1 for x in point.beta):
             raise InputError(f"{out}: .npy/.csv hold W alone; this point has a non-default teacher or "
                              "second layer -- write .json instead")
-    write_point(out, new)
+    write_point(out, new, digits=80)  # exact whenever t w_I terminates within 80 digits
     payload = {"k": new.k, "d": new.d, "neuron": args.neuron, "t": str(t), "out": str(out)}
     return Outcome(payload, f"split neuron {args.neuron} with t = {t}: {new.k} neurons written to {out}")

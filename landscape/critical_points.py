@@ -1,0 +1,363 @@
+"""Critical points of the loss in ``Fix(Δ(S_{p1}×…×S_{pm}))``: search, polish, classify, follow in d.
+
+The simplest call:
+
+>>> from landscape.critical_points import find_critical_points
+>>> pts = find_critical_points((5, 1), starts=40, seed=0)
+>>> spurious = [p for p in pts if not p.is_global]
+>>> round(float(spurious[0].loss), 5)                # Safran–Shamir's type-A minimum, k = d = 6
+0.02508
+>>> spurious[0].index                                # no negative Hessian eigenvalue: a local minimum
+0
+
+By the principle of symmetric criticality (SPEC.md), a zero of the reduced
+gradient (:func:`landscape.fixed_points.reduced_gradient`, the gradient of L
+at the assembled W, one entry per orbit) is a critical point of L.  The search
+is root-finding (``scipy.optimize.root``, Powell's hybrid method with the
+analytic reduced Jacobian) from many seeded random starts -- not minimisation,
+so saddles (of L, or even of L restricted to Fix(H)) are found too -- then a
+Newton polish in mpmath at the requested precision, de-duplication, and a
+classification by the isotypic Hessian spectrum
+(:func:`landscape.isotypic_spectrum.family_spectrum`): Morse index (number of
+negative eigenvalues with multiplicity) and minimal eigenvalue.
+
+:func:`follow_family` continues a critical point in d (solution at d is the
+start at the next d, with steps of at most a factor 1.5), so a family can be
+followed to d = 10⁴ and beyond at O(1) cost per step.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .backends import FLOAT, mp_context
+from .errors import InputError
+from .fixed_points import Family, _family, assemble, reduced_gradient, reduced_jacobian, reduced_loss
+from .isotypic_spectrum import family_spectrum
+from .spectrum import Spectrum
+
+__all__ = [
+    "CriticalPoint",
+    "solve",
+    "polish",
+    "analyse",
+    "find_critical_points",
+    "follow_family",
+    "default_starts",
+]
+
+#: A critical point with loss below this is reported as the global minimum.
+GLOBAL_LOSS = 1e-12
+
+
+@dataclass
+class CriticalPoint:
+    """A critical point of L in ``Fix(H)``.
+
+    ``params`` are float (``digits=None``) or mpf; ``loss`` and
+    ``min_eigenvalue`` likewise; ``grad_norm`` is the max-abs entry of the
+    full gradient at the assembled W; ``index`` the number of negative Hessian
+    eigenvalues counted with multiplicity.
+    """
+
+    family: Family
+    params: list
+    loss: object
+    grad_norm: object
+    index: int
+    min_eigenvalue: object
+    spectrum: Spectrum
+    digits: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_global(self) -> bool:
+        return abs(float(self.loss)) < GLOBAL_LOSS
+
+    @property
+    def kind(self) -> str:
+        if self.spectrum.zero_count:
+            return "degenerate"
+        return "minimum" if self.index == 0 else "saddle"
+
+    def W(self, ctx=FLOAT):
+        """The full ``d x d`` matrix (rows are neurons)."""
+        return assemble(self.family, self.params, ctx)
+
+    def named_params(self) -> dict:
+        return dict(zip(self.family.param_names, self.params))
+
+
+def default_starts(family) -> int:
+    """Default number of random starts: enough that another seed finds the same
+    set on the families tested (grows with the number of parameters)."""
+    return 150 * _family(family).dim
+
+
+def _random_start(fam: Family, rng) -> np.ndarray:
+    """A random point of Fix(H): diagonal entries around ±1, off-diagonal
+    entries of size about 1/sqrt(d) (rows of unit order), sometimes large."""
+    x = []
+    d = fam.d
+    scale = rng.choice([1.0, 1.0 / np.sqrt(d), 1.0 / d])
+    for key in fam.param_keys:
+        if key[0] == "A":
+            x.append(rng.uniform(-1.5, 1.5))
+        else:
+            x.append(rng.normal(0.0, scale))
+    return np.array(x)
+
+
+def solve(family, x0, tol: float = 1e-11, maxfev: int = 400):
+    """Float64 root of the reduced gradient from ``x0`` (``scipy.optimize.root``,
+    hybrid method, analytic Jacobian).  Returns the parameters or None."""
+    from scipy.optimize import root
+
+    fam = _family(family)
+
+    def fun(x):
+        try:
+            return reduced_gradient(fam, x)
+        except InputError:  # a zero row: push the solver away
+            return np.full(fam.dim, 1e6)
+
+    def jac(x):
+        try:
+            return reduced_jacobian(fam, x)
+        except InputError:
+            return np.eye(fam.dim)
+
+    with np.errstate(all="ignore"):
+        try:
+            sol = root(fun, np.asarray(x0, float), jac=jac, method="hybr", options={"maxfev": maxfev})
+        except (ValueError, FloatingPointError, ZeroDivisionError):
+            return None
+    x = sol.x
+    if not np.all(np.isfinite(x)):
+        return None
+    try:
+        g = reduced_gradient(fam, x)
+    except InputError:
+        return None
+    if not np.all(np.isfinite(g)) or np.abs(g).max() > tol * max(1.0, np.abs(x).max()):
+        return None
+    return x
+
+
+def polish(family, params, digits: int, maxiter: int = 60):
+    """Newton's method on the reduced gradient in mpmath with ``digits``
+    significant digits; returns mpf parameters.
+
+    Raises
+    ------
+    InputError
+        If Newton does not converge (the start was not near a regular root).
+    """
+    fam = _family(family)
+    ctx = mp_context(digits)
+    mp = ctx.mp
+    x = [ctx.number(float(v)) if isinstance(v, (float, np.floating)) else ctx.number(v) for v in params]
+    target = mp.mpf(10) ** (-(digits + 2))
+    scale = max(mp.mpf(1), max(abs(v) for v in x))
+    last = None
+    for _ in range(maxiter):
+        g = reduced_gradient(fam, x, ctx)
+        gn = max(abs(v) for v in g)
+        if gn <= target * scale:
+            return x
+        if last is not None and gn >= last and gn < mp.mpf(10) ** (-(digits // 2)):
+            return x  # rounding floor reached
+        last = gn
+        J = reduced_jacobian(fam, x, ctx)
+        step = mp.lu_solve(mp.matrix(J.tolist()), mp.matrix(list(g)))
+        x = [xi - step[i] for i, xi in enumerate(x)]
+    raise InputError(f"Newton polish at {digits} digits did not converge for {fam.label()} (|g| = {mp.nstr(gn, 3)})")
+
+
+def analyse(family, params, digits: int | None = None) -> CriticalPoint:
+    """Loss, gradient norm and isotypic spectrum at a (near-)critical point."""
+    fam = _family(family)
+    ctx = FLOAT if digits is None else mp_context(digits)
+    if digits is None:
+        params = [float(v) for v in params]
+    L = reduced_loss(fam, params, ctx)
+    g = reduced_gradient(fam, params, ctx)
+    gn = max(abs(v) for v in g)
+    spec = family_spectrum(fam, params, digits)
+    return CriticalPoint(fam, list(params), L, gn, spec.negative_count, spec.min, spec, digits)
+
+
+def _invariant_key(fam: Family, x, loss):
+    """Γ-invariants of a point: its loss and the multiset of entries of W (both
+    unchanged by permuting neurons and inputs).  Two critical points of
+    ``Fix(H)`` with the same key are reported once: e.g. ``I_d`` and the
+    permutation matrices lying in ``Fix(H)`` are one global minimum."""
+    counts: dict = {}
+    for key, v, size in zip(fam.param_keys, x, fam.orbit_sizes):
+        r = round(float(v), 6) + 0.0
+        counts[r] = counts.get(r, 0) + size
+    return (round(float(loss), 9) + 0.0, tuple(sorted(counts.items())))
+
+
+def _canonical(fam: Family, x, decimals: int = 6):
+    """A key identifying a point up to permutations of blocks of equal size."""
+    keys = fam.param_keys
+    index = {k: n for n, k in enumerate(keys)}
+    groups: dict[int, list[int]] = {}
+    for l, p in enumerate(fam.parts):
+        groups.setdefault(p, []).append(l)
+    best = None
+    perms = [list(itertools.permutations(g)) for g in groups.values()]
+    for choice in itertools.product(*perms):
+        sigma = list(range(fam.m))
+        for g, img in zip(groups.values(), choice):
+            for a, b in zip(g, img):
+                sigma[a] = b
+        y = []
+        for k in keys:
+            src = ("A", sigma[k[1]]) if k[0] == "A" else ("B", sigma[k[1]], sigma[k[2]])
+            y.append(round(float(x[index[src]]), decimals) + 0.0)
+        t = tuple(y)
+        best = t if best is None or t < best else best
+    return best
+
+
+def find_critical_points(family, starts: int | None = None, seed: int = 0, digits: int | None = None,
+                         extra_starts=(), progress: bool = False) -> list[CriticalPoint]:
+    """Critical points of L in ``Fix(Δ(S_{p1}×…×S_{pm}))``, sorted by loss.
+
+    Parameters
+    ----------
+    family : Family or tuple of block sizes (k = d = sum)
+    starts : int, optional
+        Number of random starts (default :func:`default_starts`).
+    seed : int
+        Seed of the random starts (numpy ``default_rng``).
+    digits : int, optional
+        Polish with mpmath Newton and report at this many digits.
+    extra_starts : iterable of parameter vectors
+        Starts tried in addition (e.g. a solution at a neighbouring d).
+    progress : bool
+        tqdm bar on stderr.  Ctrl-C stops the search and keeps what was found.
+
+    Returns
+    -------
+    list of CriticalPoint
+        Distinct up to permutations of equal blocks; the identity (global
+        minimum) included when found.
+    """
+    fam = _family(family)
+    n = default_starts(fam) if starts is None else int(starts)
+    if n < 0:
+        raise InputError(f"--starts must be non-negative, got {n}")
+    rng = np.random.default_rng(seed)
+    candidates = [np.asarray(x, float) for x in extra_starts] + [_random_start(fam, rng) for _ in range(n)]
+    found: dict = {}
+    iterator = candidates
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(candidates, desc=f"find {fam.label()}", file=sys.stderr, leave=False)
+        iterator = bar
+    try:
+        for x0 in iterator:
+            x = solve(fam, x0)
+            if x is None:
+                continue
+            key = _canonical(fam, x)
+            if key not in found:
+                found[key] = x
+    except KeyboardInterrupt:
+        print("interrupted: keeping the critical points found so far", file=sys.stderr)
+    finally:
+        if bar is not None:
+            bar.close()
+    out = []
+    seen = set()
+    for x in found.values():
+        inv = _invariant_key(fam, x, reduced_loss(fam, x))
+        if inv in seen:
+            continue
+        seen.add(inv)
+        params = polish(fam, x, digits) if digits is not None else list(x)
+        out.append(analyse(fam, params, digits))
+    out.sort(key=lambda p: float(p.loss))
+    return out
+
+
+def _lowest_spurious(points):
+    sp = [p for p in points if not p.is_global]
+    return sp[0] if sp else None
+
+
+def follow_family(partition_fn, ds, start=None, digits: int | None = None, starts: int | None = None,
+                  seed: int = 0, progress: bool = False, max_ratio: float = 1.5) -> list[CriticalPoint]:
+    """Follow one critical point through increasing dimensions by continuation.
+
+    Parameters
+    ----------
+    partition_fn : callable ``d -> tuple of block sizes`` (same number of
+        blocks for every d), or a string like ``"d-1,1"``.
+    ds : increasing sequence of int
+    start : parameter vector at ``ds[0]``, optional
+        Default: the lowest-loss spurious critical point found at ``ds[0]``
+        by :func:`find_critical_points`.
+    max_ratio : float
+        Largest step ``d_next / d`` taken internally (intermediate d are
+        solved and discarded).
+
+    Returns
+    -------
+    list of CriticalPoint, one per d reached (a KeyboardInterrupt, or a
+    failed continuation step, ends the list early).
+    """
+    if isinstance(partition_fn, str):
+        from .fixed_points import parse_partition
+
+        text = partition_fn
+        partition_fn = lambda d: parse_partition(text, d)  # noqa: E731
+    ds = sorted(int(d) for d in ds)
+    if not ds:
+        return []
+    fam0 = Family(partition_fn(ds[0]))
+    if start is None:
+        best = _lowest_spurious(find_critical_points(fam0, starts, seed))
+        if best is None:
+            raise InputError(f"no spurious critical point found in {fam0.label()}")
+        x = np.asarray(best.params, float)
+    else:
+        x = np.asarray(start, float)
+        x = solve(fam0, x)
+        if x is None:
+            raise InputError(f"the start is not near a critical point of {fam0.label()}")
+    out = []
+    cur = ds[0]
+    bar = None
+    try:
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(ds), desc="follow", file=sys.stderr, leave=False)
+        for target in ds:
+            while cur < target:
+                nxt = min(target, max(cur + 1, int(cur * max_ratio)))
+                y = solve(Family(partition_fn(nxt)), x)
+                if y is None:
+                    return out
+                x, cur = y, nxt
+            fam = Family(partition_fn(target))
+            params = polish(fam, x, digits) if digits is not None else list(x)
+            out.append(analyse(fam, params, digits))
+            if bar is not None:
+                bar.update(1)
+    except KeyboardInterrupt:
+        print("interrupted: keeping the dimensions finished so far", file=sys.stderr)
+    finally:
+        if bar is not None:
+            bar.close()
+    return out

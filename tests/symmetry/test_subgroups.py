@@ -98,7 +98,7 @@ def test_against_brute_force(k, d):
     assert sorted(expected.edges) == sorted(lat.hasse.edges)
 
 
-@pytest.mark.parametrize("k,d", [(3, 3), (2, 4), (4, 3)])
+@pytest.mark.parametrize("k,d", [(3, 3), (2, 4), (4, 3), (4, 4)])
 def test_class_representatives(k, d):
     lat = subgroups(k, d)
     assert lat.classes[0].order == len(group_elements(k, d)) and lat.classes[0].fix_dim == 1
@@ -111,6 +111,11 @@ def test_class_representatives(k, d):
         P = np.array(c.partition).reshape(k, d)
         for pi, rho in c.generators:
             assert np.array_equal(P[np.ix_(pi, rho)], P)
+        # closed: the partition is exactly the orbit partition of its stabiliser
+        classes = {}
+        for cell, lab in enumerate(c.partition):
+            classes.setdefault(lab, []).append((cell // d, cell % d))
+        assert sorted(classes.values()) == c.group.cell_orbits
 
 
 def test_exports(tmp_path):

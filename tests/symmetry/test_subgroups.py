@@ -69,7 +69,7 @@ def orbit_partition(E, H, n):
 
 
 @pytest.mark.parametrize("k,d", [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (2, 3), (3, 2),
-                                 (3, 3), (2, 4), (1, 4)])
+                                 (3, 3), (2, 4), (1, 4), (2, 5)])
 def test_against_brute_force(k, d):
     E, classes = brute(k, d)
     lat = subgroups(k, d)

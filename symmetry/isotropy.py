@@ -557,8 +557,8 @@ class Isotropy:
         return fixed_point_basis(self.cell_orbits, self.k, self.d)
 
     def contains(self, g) -> bool:
-        """Whether ``g = (π, ρ)`` lies in H (for recognised product groups, or when H is an
-        isotropy group built from W: then it is a test of ``g·W == W``)."""
+        """Whether ``g = (π, ρ)`` lies in H, tested as ``g·C == C`` on the colour matrix C
+        H was computed from (every Isotropy built by this module keeps it)."""
         W = self.extra.get("colours")
         if W is None:
             raise InputError("membership test needs the colour matrix (groups from isotropy())")

@@ -106,6 +106,7 @@ class SubgroupClass:
             "name": self.name,
             "generators": [[list(p), list(r)] for p, r in self.generators],
             "conjugates": self.class_size,
+            "factors": self.group.factors,
             "partition": [list(self.partition[i * self.group.d:(i + 1) * self.group.d])
                           for i in range(self.group.k)],
         }

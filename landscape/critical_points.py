@@ -95,7 +95,7 @@ class CriticalPoint:
 def default_starts(family) -> int:
     """Default number of random starts: enough that another seed finds the same
     set on the families tested (grows with the number of parameters)."""
-    return 150 * _family(family).dim
+    return 100 * _family(family).dim
 
 
 def _random_start(fam: Family, rng) -> np.ndarray:

@@ -38,7 +38,8 @@ acting on one or several orbits of rows and columns that are identified by
 equivariant bijections -- ``S_m`` on one orbit, ``ΔS_m`` diagonally on a row
 orbit and a column orbit, written ``Δ(S_{p1}×…×S_{pm})`` when all factors are
 diagonal (fixed rows and columns paired as ``S_1`` factors).  A group of any
-other shape gets a descriptive fallback name ``G(order=…)``.
+other shape gets ``C_p`` when its order p is prime and otherwise a
+descriptive fallback name ``G(order=…; row orbits …; col orbits …)``.
 """
 
 from __future__ import annotations
@@ -678,6 +679,8 @@ def _name(factors, order, k, d, row_orbits, col_orbits) -> str:
     if order == 1:
         return "1"
     if factors is None:
+        if order < 10**6 and all(order % p for p in range(2, math.isqrt(order) + 1)):
+            return f"C_{order}"  # a group of prime order is cyclic
         rs = "+".join(str(len(o)) for o in row_orbits)
         cs = "+".join(str(len(o)) for o in col_orbits)
         return f"G(order={order}; row orbits {rs}; col orbits {cs})"

@@ -59,7 +59,7 @@ from landscape.io import atomic_write_text
 from . import verifier
 from .verdict import CertifyResult, Verdict
 
-__all__ = ["build_certificate", "write_certificate", "proof_script", "write_proof_script", "versions"]
+__all__ = ["build_certificate", "build_family_certificate", "write_certificate", "proof_script", "write_proof_script", "versions"]
 
 
 def _q(x) -> str:
@@ -96,6 +96,7 @@ def build_certificate(result: CertifyResult) -> dict:
     claims = result.verdict is not Verdict.INCONCLUSIVE
     cert = {
         "format": verifier.FORMAT,
+        "engine": "full",
         "verdict": result.verdict.value,
         "reason": result.reason,
         "problem": {"k": p.k, "d": p.d, "n": p.n},
@@ -129,6 +130,54 @@ def build_certificate(result: CertifyResult) -> dict:
             if "delta" in e:
                 entry["delta"] = [_q(x) for x in e["delta"]]
             cert["interlacing"].append(entry)
+    cert["digest"] = verifier.digest(cert)
+    return cert
+
+
+def build_family_certificate(result) -> dict:
+    """Certificate of a :class:`certificates.symmetric.FamilyResult` (``engine = "family"``).
+
+    The point is ``assemble(parts, params)`` (k = d, ``V = I_d``, second layers
+    ones); ``input.params`` are the given parameters (exact), ``existence``
+    is Krawczyk in Fix(H) on the parameters, the block / interlacing entry is
+    about the compression to Fix(G') (:mod:`certificates.symmetric`).
+    """
+    from landscape.fixed_points import Family
+
+    parts = list(result.parts)
+    d = sum(parts)
+    claims = result.verdict is not Verdict.INCONCLUSIVE
+    cert = {
+        "format": verifier.FORMAT,
+        "engine": "family",
+        "verdict": result.verdict.value,
+        "reason": result.reason,
+        "problem": {"k": d, "d": d, "n": d, "family": parts, "teacher": "identity", "second_layers": "ones"},
+        "input": {"params": [_q(x) for x in result.input_params],
+                  "param_names": Family(tuple(parts)).param_names},
+        "isotropy": {"name": Family(tuple(parts)).label(), "informational": True},
+        "existence": None,
+        "split": None,
+        "input_distance": result.input_distance,
+        "loss_estimate": result.loss,
+        "blocks": [],
+        "interlacing": [],
+        "precision_bits": result.prec,
+        "versions": versions(),
+    }
+    if result.center is not None:
+        cert["existence"] = {"method": "krawczyk-fix", "center": [_q(x) for x in result.center],
+                             "radius": _q(result.radius), "contraction": result.contraction,
+                             "grad_bound": result.grad_bound}
+    if claims:
+        for b in result.blocks:
+            cert["blocks"].append({"name": b["name"], "subspace": b["subspace"], "fine_parts": b["fine_parts"],
+                                   "dim": b["dim"], "method": b["method"], "sigma": _q(b["sigma"]),
+                                   "lower_bound": b["lower_bound"], "estimate": b["estimate"]})
+        for e in result.interlacing:
+            cert["interlacing"].append({"subspace": e["subspace"], "fine_parts": e["fine_parts"],
+                                        "method": e["method"], "vector": [_q(x) for x in e["vector"]],
+                                        "upper_bound": e["upper_bound"], "rayleigh_estimate": e["rayleigh_estimate"]})
     cert["digest"] = verifier.digest(cert)
     return cert
 

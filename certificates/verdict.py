@@ -56,6 +56,9 @@ from .interlacing import (antisymmetric_subspace, descent_vector, neuron_subspac
                           rayleigh_enclosure)
 from .overparam import Split, find_split, merge_split
 
+#: A certificate is about the critical point near its input: farther than this and we refuse.
+MAX_INPUT_DISTANCE = 1e-3
+
 __all__ = ["Verdict", "CertifyResult", "certify", "lambda_min_lower_bound"]
 
 
@@ -206,6 +209,10 @@ def certify(point: Point, prec: int = 192, digits: int = 40) -> CertifyResult:
         res.reason = f"no critical point proved near the input: {enc.reason}"
         return res
     res.input_distance = _distance(point.W, enc.center)
+    if res.input_distance > MAX_INPUT_DISTANCE:
+        res.reason = (f"Newton moved {res.input_distance:.2e} from the input: the critical point found is "
+                      "not the input's")
+        return res
     ctx = ArbContext(prec)
     model = (point.V, point.alpha, point.beta)
     Hb = _box_hessian(enc.center, enc.radius, model, ctx)
@@ -266,6 +273,9 @@ def _certify_split(point: Point, split: Split, prec: int, digits: int) -> Certif
         return res
     t = split.t
     res.input_distance = _distance(point.W, _split_center(enc.center, split))
+    if res.input_distance > MAX_INPUT_DISTANCE:
+        res.reason = f"Newton moved {res.input_distance:.2e} from the input"
+        return res
     ctx = ArbContext(prec)
     model = (merged.V, merged.alpha, merged.beta)
     Hb = _box_hessian(enc.center, enc.radius, model, ctx)

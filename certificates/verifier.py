@@ -267,6 +267,224 @@ def rayleigh(H, q):
     return num / ball(sum(q[i] * q[i] for i in nz))
 
 
+# ------------------------------------------------- family engine (k = d, V = I)
+class Jet:
+    """Second-order Taylor jet in n variables: value, gradient, Hessian (balls)."""
+
+    def __init__(self, v, g, h):
+        self.v, self.g, self.h = v, g, h
+
+    @staticmethod
+    def const(v, n):
+        z = np.empty(n, dtype=object)
+        z[:] = flint.arb(0)
+        H = np.empty((n, n), dtype=object)
+        H[:, :] = flint.arb(0)
+        return Jet(v if isinstance(v, flint.arb) else ball(Fraction(v)), z, H)
+
+    def __add__(self, o):
+        if isinstance(o, (int, Fraction)):
+            o = ball(Fraction(o))
+        if not isinstance(o, Jet):
+            return Jet(self.v + o, self.g, self.h)
+        return Jet(self.v + o.v, self.g + o.g, self.h + o.h)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Jet(-self.v, -self.g, -self.h)
+
+    def __sub__(self, o):
+        return self + (-o)
+
+    def __mul__(self, o):
+        if isinstance(o, (int, Fraction)):
+            o = ball(Fraction(o))
+        if not isinstance(o, Jet):
+            return Jet(self.v * o, self.g * o, self.h * o)
+        return Jet(self.v * o.v, self.v * o.g + o.v * self.g,
+                   self.v * o.h + o.v * self.h + np.outer(self.g, o.g) + np.outer(o.g, self.g))
+
+    __rmul__ = __mul__
+
+    def chain(self, f0, f1, f2):
+        return Jet(f0, f1 * self.g, f1 * self.h + f2 * np.outer(self.g, self.g))
+
+    def sqrt(self):
+        if not self.v > 0:
+            raise Invalid("square root of a quantity not proved positive (parallel rows?)")
+        r = self.v.sqrt()
+        return self.chain(r, 1 / (2 * r), -1 / (4 * r * self.v))
+
+    def recip(self):
+        return self.chain(1 / self.v, -1 / (self.v * self.v), 2 / (self.v * self.v * self.v))
+
+
+def jet_atan2(S: Jet, c: Jet) -> Jet:
+    """theta = atan2(S, c) with its first and second derivatives through (S, c)."""
+    r2 = S.v * S.v + c.v * c.v
+    tS, tc = c.v / r2, -S.v / r2
+    r4 = r2 * r2
+    tSS, tcc, tSc = -2 * S.v * c.v / r4, 2 * S.v * c.v / r4, (S.v * S.v - c.v * c.v) / r4
+    g = tS * S.g + tc * c.g
+    h = (tS * S.h + tc * c.h + tSS * np.outer(S.g, S.g) + tcc * np.outer(c.g, c.g)
+         + tSc * (np.outer(S.g, c.g) + np.outer(c.g, S.g)))
+    return Jet(flint.arb.atan2(S.v, c.v), g, h)
+
+
+def jet_kernel(p: Jet, q: Jet, c: Jet) -> Jet:
+    """K = (S + (pi - theta) c) / (2 pi) with S = sqrt(pq - c^2), theta = atan2(S, c)."""
+    S = (p * q - c * c).sqrt()
+    theta = jet_atan2(S, c)
+    pi = flint.arb.pi()
+    return (S + (-theta + pi) * c) * (1 / (2 * pi))
+
+
+def family_keys(parts):
+    """Parameter order: A_l for every block, then B_(l,L) (B_(l,l) only when p_l >= 2)."""
+    keys = [("A", l) for l in range(len(parts))]
+    keys += [("B", l, L) for l in range(len(parts)) for L in range(len(parts)) if l != L or parts[l] >= 2]
+    return keys
+
+
+def orbit_sizes(parts):
+    return [parts[k[1]] if k[0] == "A" else parts[k[1]] * (parts[k[2]] - (k[1] == k[2]))
+            for k in family_keys(parts)]
+
+
+def reduced_loss_jet(parts, values) -> Jet:
+    """L(W(theta)) up to a constant, as a jet in theta; W in Fix(Delta(S_p1 x ... x S_pm)), V = I_d.
+
+    Row i of block l has W[i,i] = A_l and W[i,j] = B_(l,blk(j)) (j != i); sums over
+    pairs of rows become sums over pairs of blocks with counts.
+    """
+    keys = family_keys(parts)
+    n, m = len(keys), len(parts)
+    x = {}
+    for t, (key, v) in enumerate(zip(keys, values)):
+        g = np.empty(n, dtype=object)
+        g[:] = flint.arb(0)
+        g[t] = flint.arb(1)
+        x[key] = Jet(v, g, Jet.const(0, n).h)
+    zero = Jet.const(0, n)
+    A = [x["A", l] for l in range(m)]
+
+    def B(l, L):
+        return x.get(("B", l, L), zero)
+
+    P = [A[l] * A[l] + sum((B(l, L) * B(l, L) * (parts[L] - (L == l)) for L in range(m)), zero)
+         for l in range(m)]
+    one = Jet.const(1, n)
+    total = zero
+    for l in range(m):
+        total = total + P[l] * Fraction(parts[l], 4)  # (1/2) sum_i K(w_i, w_i) = (1/2) sum |w_i|^2 / 2
+        total = total - jet_kernel(P[l], one, A[l]) * parts[l]
+        for L in range(m):
+            cnt = parts[l] * (parts[L] - (l == L))
+            if cnt == 0:
+                continue
+            c = A[l] * B(L, l) + A[L] * B(l, L)
+            for L2 in range(m):
+                k2 = parts[L2] - (L2 == l) - (L2 == L)
+                if k2:
+                    c = c + B(l, L2) * B(L, L2) * k2
+            total = total + jet_kernel(P[l], P[L], c) * Fraction(cnt, 2)
+            total = total - jet_kernel(P[l], one, B(l, L)) * cnt
+    return total
+
+
+def refine(parts):
+    fine, parent = [], []
+    for l, p in enumerate(parts):
+        pieces = [p - 2, 1, 1] if p >= 3 else [1] * p
+        fine += pieces
+        parent += [l] * len(pieces)
+    return fine, parent
+
+
+def check_family(cert: dict) -> str:
+    """Family certificate: Krawczyk in Fix(H) on grad L_red, verdict on the Fix(G') compression.
+
+    Lemma (trust base): for H = Delta(S_p1 x ... x S_pm) every eigenvalue of the
+    Hessian at W in Fix(H) is an eigenvalue of its compression to Fix(G'),
+    G' = prod S_(p_l - 2): the H-irreps in M(d,d) are tensor products of
+    irreps lambda_l with first row >= p_l - 2 (those of R^p (x) R^p), which
+    contain G'-fixed vectors (Pieri).  For a saddle no lemma is needed
+    (interlacing on the subspace Fix(G')).
+    """
+    prob = cert["problem"]
+    parts = prob["family"]
+    if not (isinstance(parts, list) and parts and all(isinstance(p, int) and p >= 1 for p in parts)):
+        raise Invalid("bad family")
+    d = sum(parts)
+    if prob != {"k": d, "d": d, "n": d, "family": parts, "teacher": "identity", "second_layers": "ones"}:
+        raise Invalid("family problem data inconsistent")
+    keys = family_keys(parts)
+    inp = [frac(v) for v in cert["input"]["params"]]
+    ex = cert["existence"]
+    if ex["method"] != "krawczyk-fix":
+        raise Invalid(f"unknown existence method {ex['method']!r}")
+    center = [frac(v) for v in ex["center"]]
+    radius = frac(ex["radius"])
+    if len(center) != len(keys) or len(inp) != len(keys) or not 0 < radius <= Fraction(1, 1000):
+        raise Invalid("centre/radius do not fit the family")
+    dist = max(abs(float(a - b)) for a, b in zip(inp, center))
+    close(cert["input_distance"], dist, 1e-6, "input_distance", 1e-300)
+    if dist > 1e-3:
+        raise Invalid("the certified point is far from the input")
+    n = len(keys)
+    g = reduced_loss_jet(parts, [ball(v) for v in center]).g
+    rb = flint.arb(0, ball(radius).abs_upper())
+    box = [ball(v) + rb for v in center]
+    J = flint.arb_mat(reduced_loss_jet(parts, box).h.tolist())
+    if not finite(J):
+        raise Invalid("Jacobian enclosure is not finite")
+    C = flint.arb_mat(np.linalg.inv(mids(J)).tolist())
+    step = C * flint.arb_mat([[x] for x in g])
+    K = -step + (flint.arb_mat(np.eye(n).tolist()) - C * J) * flint.arb_mat([[rb] for _ in range(n)])
+    widths = [K[i, 0].abs_upper() for i in range(n)]
+    if not all(w < ball(radius) for w in widths):
+        raise Invalid("Krawczyk test fails in Fix(H)")
+    close(ex["contraction"], max(float(w) for w in widths) / float(radius), 0.05, "existence.contraction")
+    close(ex["grad_bound"], max(float(x.abs_upper()) for x in g) / 1.0, 0.5, "existence.grad_bound", 1e-300)
+    fine, parent = refine(parts)
+    value = dict(zip(keys, box))
+    fbox = [value["A", parent[k[1]]] if k[0] == "A" else value["B", parent[k[1]], parent[k[2]]]
+            for k in family_keys(fine)]
+    Hf = reduced_loss_jet(fine, fbox).h
+    sizes = orbit_sizes(fine)
+    nf = len(sizes)
+    verdict, blocks, inter = cert["verdict"], cert["blocks"], cert["interlacing"]
+    msg = f"Krawczyk in Fix(H): unique critical point in the box"
+    if verdict == "minimum":
+        if inter or len(blocks) != 1:
+            raise Invalid("a minimum certificate needs exactly one block (the Fix(G') compression)")
+        b = blocks[0]
+        if b["fine_parts"] != fine or b["dim"] != nf or b["method"] != "cholesky-residual":
+            raise Invalid("block does not describe the Fix(G') compression")
+        inv = [1 / ball(Fraction(s)).sqrt() for s in sizes]
+        S = flint.arb_mat([[Hf[i, j] * inv[i] * inv[j] for j in range(nf)] for i in range(nf)])
+        bound, est = lambda_bound(S, frac(b["sigma"]))
+        if not bound > 0:
+            raise Invalid("the compression is not proved positive definite")
+        close(b["lower_bound"], float(bound.lower()), 1e-9, "block lower_bound", 1e-12)
+        close(b["estimate"], est, 1e-6, "block estimate", 1e-12)
+        return f"{msg}; lambda_min >= {float(bound.lower()):.3e} > 0 (Fix(G') lemma)"
+    if verdict != "saddle" or blocks or len(inter) != 1:
+        raise Invalid("a saddle certificate needs exactly one interlacing entry and no blocks")
+    e = inter[0]
+    z = [frac(v) for v in e["vector"]]
+    if e["fine_parts"] != fine or len(z) != nf or not any(z):
+        raise Invalid("interlacing vector does not fit Fix(G')")
+    R = rayleigh(flint.arb_mat(Hf.tolist()), z) * ball(sum(v * v for v in z)) / ball(
+        sum(v * v * s for v, s in zip(z, sizes)))
+    if not R < 0:
+        raise Invalid("the Rayleigh quotient is not proved negative")
+    close(e["upper_bound"], float(R.upper()), 1e-9, "interlacing upper_bound", 1e-12)
+    close(e["rayleigh_estimate"], float(R.mid()), 1e-6, "interlacing rayleigh_estimate", 1e-12)
+    return f"{msg}; z^T H z / z^T z <= {float(R.upper()):.3e} < 0 in Fix(G')"
+
+
 def verify_certificate(cert: dict) -> tuple[bool, str | None, str]:
     """Check a certificate (parsed JSON).  Returns ``(valid, verdict, reason)``; never raises."""
     try:
@@ -298,6 +516,14 @@ def _verify_body(cert: dict) -> str:
     blocks, inter = cert["blocks"], cert["interlacing"]
     if verdict not in ("minimum", "saddle", "inconclusive"):
         raise Invalid(f"unknown verdict {verdict!r}")
+    if cert["engine"] == "family":
+        if verdict == "inconclusive":
+            if blocks or inter:
+                raise Invalid("an inconclusive certificate must not carry evidence (blocks/interlacing)")
+            return "inconclusive: nothing is claimed"
+        return check_family(cert)
+    if cert["engine"] != "full":
+        raise Invalid(f"unknown engine {cert['engine']!r}")
     inp = cert["input"]
     W, V = matrix(inp["W"], "input.W"), matrix(inp["V"], "input.V")
     alpha, beta = [frac(x) for x in inp["alpha"]], [frac(x) for x in inp["beta"]]

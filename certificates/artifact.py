@@ -35,6 +35,10 @@ A certificate is one JSON object (format ``relu-landscape-certificate/1``):
 ``isotropy``
     Name of the (float-detected) isotropy group -- informational, not part of
     the proof (the proof is in the full space).
+``engine``, ``loss_estimate``
+    ``full`` (the above) or ``family`` (:func:`build_family_certificate`:
+    parameters of Fix(Δ(S_p1×…×S_pm)) instead of W; the loss at the centre is
+    recorded and re-checked).
 ``precision_bits``, ``versions``, ``digest``
     Ball precision, library versions, SHA-256 of the canonical JSON.
 
@@ -59,7 +63,7 @@ from landscape.io import atomic_write_text
 from . import verifier
 from .verdict import CertifyResult, Verdict
 
-__all__ = ["build_certificate", "build_family_certificate", "write_certificate", "proof_script", "write_proof_script", "versions"]
+__all__ = ["certify_point", "build_certificate", "build_family_certificate", "write_certificate", "proof_script", "write_proof_script", "versions"]
 
 
 def _q(x) -> str:
@@ -180,6 +184,60 @@ def build_family_certificate(result) -> dict:
                                         "upper_bound": e["upper_bound"], "rayleigh_estimate": e["rayleigh_estimate"]})
     cert["digest"] = verifier.digest(cert)
     return cert
+
+
+def _family_of(point):
+    """``(parts, perm, params)`` if the point is k = d, V = I, ones, in a non-trivial Fix(Δ(…)); else None."""
+    from landscape.fixed_points import detect_family
+
+    from .existence import teacher_match
+    from .overparam import find_split
+
+    k, d = point.k, point.d
+    if k != d or point.n != d or teacher_match(point) or find_split(point) is not None:
+        return None
+    if any(point.V[i, j] != int(i == j) for i in range(d) for j in range(d)):
+        return None
+    if any(x != 1 for x in point.alpha) or any(x != 1 for x in point.beta):
+        return None
+    found = detect_family(point.as_float()[0])
+    if found is None or len(found[0].parts) == d:
+        return None
+    fam, perm, params = found
+    return fam.parts, perm, params
+
+
+def certify_point(point, engine: str = "auto", prec: int = 192):
+    """Certify a point and build its certificate: ``(result, certificate dict)``.
+
+    ``engine``: ``"full"`` (:func:`certificates.verdict.certify`), ``"family"``
+    (:func:`certificates.symmetric.certify_family`; needs k = d, ``V = I``,
+    ones and a point of some ``Fix(Δ(S_p1×…×S_pm))`` up to permutation), or
+    ``"auto"`` (family when available, else full).
+
+    Raises
+    ------
+    InputError
+        ``engine="family"`` on a point without such symmetry.
+    """
+    from landscape.errors import InputError
+
+    from .symmetric import certify_family
+    from .verdict import certify
+
+    fam = _family_of(point) if engine in ("auto", "family") else None
+    if engine == "family" and fam is None:
+        raise InputError("--engine family needs k = d, V = I, unit second layers and a point of "
+                         "Fix(Δ(S_p1×…×S_pm)) (up to a permutation); this point is not")
+    if fam is not None:
+        parts, perm, params = fam
+        result = certify_family(parts, params, prec=prec)
+        cert = build_family_certificate(result)
+        cert["isotropy"]["perm"] = list(map(int, perm))
+        cert["digest"] = verifier.digest(cert)
+        return result, cert
+    result = certify(point, prec=prec)
+    return result, build_certificate(result)
 
 
 def write_certificate(path, cert: dict) -> None:

@@ -14,9 +14,8 @@ from pathlib import Path
 from landscape.errors import InputError
 from landscape.io import to_fraction, write_point
 
-from ..artifact import build_certificate, write_certificate, write_proof_script
+from ..artifact import certify_point, write_certificate, write_proof_script
 from ..overparam import split_neuron
-from ..verdict import certify
 from ..verifier import verify_certificate
 from .common import Outcome, add_point_options, load_point
 
@@ -29,6 +28,9 @@ def register(sub) -> None:
     p.add_argument("--out", metavar="CERT", help="certificate path (default: <W>.cert.json)")
     p.add_argument("--script", metavar="FILE", help="also export the proof as a standalone Python script")
     p.add_argument("--prec", type=int, default=192, metavar="BITS", help="ball precision in bits (default 192)")
+    p.add_argument("--engine", choices=("auto", "full", "family"), default="auto",
+                   help="full space (any point, k d up to a few hundred), family (Fix(Δ(S_p1×…×S_pm)), "
+                        "k = d, V = I: any d), or auto (family when the point has such symmetry)")
     p.set_defaults(handler=run_certify)
 
     p = sub.add_parser("verify", help="re-check a certificate independently (exit 0 valid, 1 invalid)",
@@ -60,8 +62,7 @@ def run_certify(args) -> Outcome:
     _check_writable(out)
     if args.script:
         _check_writable(Path(args.script))
-    result = certify(point, prec=args.prec)
-    cert = build_certificate(result)
+    result, cert = certify_point(point, engine=args.engine, prec=args.prec)
     write_certificate(out, cert)
     if args.script:
         write_proof_script(args.script, cert)

@@ -94,9 +94,9 @@ def test_mpmath_gradient_matches_full_mpmath_gradient():
     assert abs(reduced_loss(fam, x, ctx) - loss(W, ctx=ctx)) < ctx.mp.mpf(10) ** -38
 
 
-def test_loss_at_d60_against_full_50_digit_loss():
+def test_loss_at_d30_against_full_50_digit_loss():
     ctx = mp_context(50)
-    fam = Family((59, 1))
+    fam = Family((29, 1))
     x = ["0.99", "-0.8", "0.01", "0.03", "0.4"]
     full = loss(assemble(fam, x, ctx), ctx=ctx)
     assert abs(reduced_loss(fam, x, ctx) - full) < ctx.mp.mpf(10) ** -48

@@ -295,6 +295,18 @@ def _lowest_spurious(points):
     return sp[0] if sp else None
 
 
+def _continue_step(partition_fn, cur, x, prev, nxt):
+    """Solve at ``nxt`` from the solution ``x`` at ``cur``: first from the
+    secant prediction (linear in log d through the previous solution), then from x."""
+    fam = Family(partition_fn(nxt))
+    if prev is not None and prev[0] < cur:
+        t = np.log(nxt / cur) / np.log(cur / prev[0])
+        y = solve(fam, x + t * (x - prev[1]))
+        if y is not None:
+            return y
+    return solve(fam, x)
+
+
 def follow_family(partition_fn, ds, start=None, digits: int | None = None, starts: int | None = None,
                   seed: int = 0, progress: bool = False, max_ratio: float = 1.5) -> list[CriticalPoint]:
     """Follow one critical point through increasing dimensions by continuation.
@@ -337,6 +349,7 @@ def follow_family(partition_fn, ds, start=None, digits: int | None = None, start
             raise InputError(f"the start is not near a critical point of {fam0.label()}")
     out = []
     cur = ds[0]
+    prev = None
     bar = None
     try:
         if progress:
@@ -346,9 +359,14 @@ def follow_family(partition_fn, ds, start=None, digits: int | None = None, start
         for target in ds:
             while cur < target:
                 nxt = min(target, max(cur + 1, int(cur * max_ratio)))
-                y = solve(Family(partition_fn(nxt)), x)
+                while True:
+                    y = _continue_step(partition_fn, cur, x, prev, nxt)
+                    if y is not None or nxt == cur + 1:
+                        break
+                    nxt = cur + max(1, (nxt - cur) // 2)  # smaller step
                 if y is None:
                     return out
+                prev = (cur, x)
                 x, cur = y, nxt
             fam = Family(partition_fn(target))
             params = polish(fam, x, digits) if digits is not None else list(x)

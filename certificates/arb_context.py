@@ -6,7 +6,8 @@ The simplest call:
 >>> from certificates.arb_context import ArbContext
 >>> from landscape.loss import loss
 >>> ctx = ArbContext(128)
->>> L = loss(np.eye(3, dtype=int), ctx=ctx)     # the global minimum: L = 0 exactly
+>>> with ctx.working():                          # flint's working precision: 128 bits
+...     L = loss(np.eye(3, dtype=int), ctx=ctx)     # the global minimum: L = 0
 >>> bool(L.contains(0)) and L.rad() < 1e-30
 True
 
@@ -130,7 +131,8 @@ class ArbContext(Context):
     --------
     >>> ctx = ArbContext(64)
     >>> x = ctx.asarray(["0.5", "-0.25"])
-    >>> ctx.norm(x[None, :], axis=1)[0].contains(flint.arb(5).sqrt() / 4)
+    >>> n = ctx.norm(x[None, :], axis=1)[0]
+    >>> (n * n).contains(flint.fmpq(5, 16))
     True
     >>> ctx.is_zero(flint.arb(0, 1e-20)), ctx.is_zero(flint.arb(0))
     (False, True)

@@ -34,7 +34,9 @@ A certificate is one JSON object (format ``relu-landscape-certificate/1``):
     ``qᵀHq/qᵀq``, ``rayleigh_estimate``.
 ``isotropy``
     Name of the (float-detected) isotropy group -- informational, not part of
-    the proof (the proof is in the full space).
+    the proof.  For family certificates made from a W file: the permutation
+    ``perm`` putting W in block order and ``fix_deviation`` = max |W[perm][:,perm]
+    − assemble(params)| (the input W itself is not recorded).
 ``engine``, ``loss_estimate``
     ``full`` (the above) or ``family`` (:func:`build_family_certificate`:
     parameters of Fix(Δ(S_p1×…×S_pm)) instead of W; the loss at the centre is
@@ -230,10 +232,14 @@ def certify_point(point, engine: str = "auto", prec: int = 192):
         raise InputError("--engine family needs k = d, V = I, unit second layers and a point of "
                          "Fix(Δ(S_p1×…×S_pm)) (up to a permutation); this point is not")
     if fam is not None:
+        from landscape.fixed_points import Family, assemble
+
         parts, perm, params = fam
         result = certify_family(parts, params, prec=prec)
         cert = build_family_certificate(result)
         cert["isotropy"]["perm"] = list(map(int, perm))
+        Wp = point.as_float()[0][np.ix_(perm, perm)]
+        cert["isotropy"]["fix_deviation"] = float(np.abs(Wp - assemble(Family(parts), params)).max())
         cert["digest"] = verifier.digest(cert)
         return result, cert
     result = certify(point, prec=prec)

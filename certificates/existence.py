@@ -2,10 +2,10 @@
 
 The simplest call:
 
->>> import numpy as np
 >>> from certificates.existence import polish, krawczyk
+>>> from certificates.examples import type_a_point
 >>> from landscape.io import Point
->>> W = polish(Point.from_arrays(np.eye(2) + 1e-6))     # Newton from float to ~40 digits
+>>> W = polish(Point.from_arrays(type_a_point(6)))     # Newton from float to ~40 digits
 >>> enc = krawczyk(Point.from_arrays(W))
 >>> enc.proved, enc.radius < 1e-20
 (True, True)

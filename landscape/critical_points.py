@@ -141,7 +141,18 @@ def solve(family, x0, tol: float = 1e-11, maxfev: int = 400):
         return None
     try:
         g = reduced_gradient(fam, x)
-    except InputError:
+        for _ in range(4):  # hybr stops on a small step; a few Newton steps finish the job
+            if np.abs(g).max() <= 1e-15 * max(1.0, np.abs(x).max()):
+                break
+            with np.errstate(all="ignore"):
+                y = x - np.linalg.solve(reduced_jacobian(fam, x), g)
+            if not np.all(np.isfinite(y)):
+                break
+            gy = reduced_gradient(fam, y)
+            if np.abs(gy).max() >= np.abs(g).max():
+                break
+            x, g = y, gy
+    except (InputError, np.linalg.LinAlgError):
         return None
     if not np.all(np.isfinite(g)) or np.abs(g).max() > tol * max(1.0, np.abs(x).max()):
         return None

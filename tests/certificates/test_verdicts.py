@@ -128,3 +128,28 @@ def test_split_lemma_against_finite_differences(type_a6):
 def test_teacher_match_is_exact():
     assert teacher_match(Point.from_arrays(np.eye(3)[[1, 2, 0]]))
     assert not teacher_match(Point.from_arrays(np.eye(3) * 1.0000001))
+
+
+def test_split_minimum_of_type_a_d7_descends_to_a_certified_spurious_minimum():
+    """One added neuron at d = 7: descent from the split (certified) saddle ends at a certified
+    minimum with positive loss, below the split point's loss (a k = 8 spurious minimum)."""
+    from certificates.overparam import annihilation_experiment
+
+    base = Point.from_arrays(polish(Point.from_arrays(type_a_point(7))))
+    o = annihilation_experiment(base, 6, 1)
+    assert o.k == 8
+    assert o.verdict == "minimum", o.reason
+    assert 0.01 < o.end_loss < o.start_loss
+    # the endpoint is a genuine local minimum: random perturbations do not lower the loss
+    W = o.endpoint.as_float()[0]
+    rng = np.random.default_rng(0)
+    L0 = loss(W, alpha=np.ones(8))
+    assert all(loss(W + 1e-4 * rng.standard_normal(W.shape), alpha=np.ones(8)) > L0 for _ in range(20))
+
+
+def test_two_added_neurons_reach_a_global_minimum_at_d7():
+    from certificates.overparam import annihilation_experiment
+
+    base = Point.from_arrays(polish(Point.from_arrays(type_a_point(7))))
+    o = annihilation_experiment(base, 6, 2)
+    assert o.k == 9 and o.verdict == "global" and o.end_loss < 1e-9

@@ -146,7 +146,8 @@ def lambda_min_lower_bound(Hball: np.ndarray, sigma: Fraction | None = None) -> 
     Lm = to_arb_mat(L)
     E = to_arb_mat(Hball) - flint.arb_mat(n, n, [arb_number(sigma) if i == j else 0 for i in range(n)
                                                    for j in range(n)]) - Lm * Lm.transpose()
-    rho = max(sum((E[i, j].abs_upper() for j in range(n)), flint.arb(0)) for i in range(n))
+    # row sums rounded up to exact numbers, so max() compares exact values (never ambiguous balls)
+    rho = max(sum((E[i, j].abs_upper() for j in range(n)), flint.arb(0)).upper() for i in range(n))
     bound = arb_number(sigma) - rho
     lb = _down(bound)
     out.update(sigma=sigma, lower_bound=lb, proved=bool(bound > 0),

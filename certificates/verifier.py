@@ -264,7 +264,7 @@ def lambda_bound(H: flint.arb_mat, sigma: Fraction):
     Lm = flint.arb_mat(L.tolist())
     S = flint.arb_mat([[ball(sigma) if i == j else 0 for j in range(n)] for i in range(n)])
     E = H - S - Lm * Lm.transpose()
-    rho = max(sum((E[i, j].abs_upper() for j in range(n)), flint.arb(0)) for i in range(n))
+    rho = max(sum((E[i, j].abs_upper() for j in range(n)), flint.arb(0)).upper() for i in range(n))  # exact
     return ball(sigma) - rho, float(np.linalg.eigvalsh(Hm)[0])
 
 
@@ -505,7 +505,7 @@ def verify_certificate(cert: dict) -> tuple[bool, str | None, str]:
         return True, cert["verdict"], _verify(cert)
     except Invalid as exc:
         return False, cert.get("verdict") if isinstance(cert, dict) else None, str(exc)
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError) as exc:
+    except Exception as exc:  # anything unexpected in a hand-edited file: not valid
         return False, cert.get("verdict") if isinstance(cert, dict) else None, f"malformed certificate: {exc!r}"
 
 

@@ -153,3 +153,33 @@ def test_two_added_neurons_reach_a_global_minimum_at_d7():
     base = Point.from_arrays(polish(Point.from_arrays(type_a_point(7))))
     o = annihilation_experiment(base, 6, 2)
     assert o.k == 9 and o.verdict == "global" and o.end_loss < 1e-9
+
+
+from hypothesis import given, settings, strategies as st
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10**6), st.floats(1e-6, 0.2))
+def test_lambda_bound_holds_for_every_matrix_in_the_balls(seed, r):
+    """Property: the certified bound is ≤ λ_min of every symmetric matrix inside the interval matrix
+    (wide balls make row sums overlap: regression for max() over ambiguous balls)."""
+    import flint
+
+    rng = np.random.default_rng(seed)
+    n = 5
+    A = rng.standard_normal((n, n))
+    A = A @ A.T + 0.5 * np.eye(n)
+    R = r * rng.uniform(0, 1, (n, n))
+    R = (R + R.T) / 2
+    Hb = np.array([[flint.arb(A[i, j], R[i, j]) for j in range(n)] for i in range(n)], dtype=object)
+    b = lambda_min_lower_bound(Hb)
+    if not b["proved"] and b.get("lower_bound") is None:
+        return
+    for _ in range(50):
+        P = rng.uniform(-1, 1, (n, n))
+        P = (P + P.T) / 2
+        M = A + R * P
+        assert np.linalg.eigvalsh(M)[0] >= b["lower_bound"] - 1e-12
+    # the worst case of the Weyl bound: corners ±R
+    M = A - R
+    assert np.linalg.eigvalsh(M)[0] >= b["lower_bound"] - 1e-12

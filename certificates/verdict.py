@@ -166,6 +166,13 @@ def _existence(point: Point, prec: int, digits: int) -> Enclosure:
     if teacher_match(point):
         return Enclosure(True, "teacher-match", point.W, Fraction(0),
                          "W's neurons are the teacher's: L(W) = 0 = min L, so W is critical (exact)")
+    # a float input near the teacher (e.g. I_d + noise): the exact nearby point is the global minimiser
+    rounded = np.vectorize(lambda q: q.limit_denominator(10**6), otypes=[object])(point.W)
+    if _distance(point.W, rounded) < 1e-6:
+        near = Point.from_arrays(rounded, point.V, point.alpha, point.beta)
+        if teacher_match(near):
+            return Enclosure(True, "teacher-match", near.W, Fraction(0),
+                             "the nearby exact point has the teacher's neurons: L = 0 = min L, critical (exact)")
     center = polish(point, digits=digits)
     try:
         polished = Point.from_arrays(center, point.V, point.alpha, point.beta)

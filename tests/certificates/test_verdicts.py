@@ -183,3 +183,14 @@ def test_lambda_bound_holds_for_every_matrix_in_the_balls(seed, r):
     # the worst case of the Weyl bound: corners ±R
     M = A - R
     assert np.linalg.eigvalsh(M)[0] >= b["lower_bound"] - 1e-12
+
+
+def test_float_point_near_the_teacher_is_certified_at_the_exact_global_minimum():
+    from certificates.artifact import build_certificate
+    from certificates.verifier import verify_certificate
+
+    W = np.eye(4)[[3, 1, 0, 2]] + 1e-9
+    r = certify(Point.from_arrays(W))
+    assert r.verdict is Verdict.MINIMUM and r.enclosure.method == "teacher-match"
+    assert 0 < r.input_distance < 2e-9
+    assert verify_certificate(build_certificate(r))[0]

@@ -48,6 +48,7 @@ __all__ = [
     "find_critical_points",
     "follow_family",
     "default_starts",
+    "split_point",
 ]
 
 #: A critical point with loss below this is reported as the global minimum.
@@ -79,10 +80,22 @@ class CriticalPoint:
         return abs(float(self.loss)) < GLOBAL_LOSS
 
     @property
+    def min_row_norm(self) -> float:
+        """Smallest norm of a neuron (float): near 0 the loss is not differentiable."""
+        from .fixed_points import Evaluator
+
+        return min(float(v) ** 0.5 for v in Evaluator(self.family, [float(x) for x in self.params]).n2)
+
+    @property
     def kind(self) -> str:
-        if self.spectrum.zero_count:
-            return "degenerate"
-        return "minimum" if self.index == 0 else "saddle"
+        """``saddle`` (a negative eigenvalue), ``minimum`` (all positive),
+        ``degenerate`` (none negative, some within tolerance of 0), or
+        ``near-zero-row`` (a neuron of norm < 1e-6: the Hessian is not meaningful)."""
+        if self.min_row_norm < 1e-6:
+            return "near-zero-row"
+        if self.index > 0:
+            return "saddle"
+        return "degenerate" if self.spectrum.zero_count else "minimum"
 
     def W(self, ctx=FLOAT):
         """The full ``d x d`` matrix (rows are neurons)."""
@@ -230,7 +243,12 @@ def _canonical(fam: Family, x, decimals: int = 6):
                 sigma[a] = b
         y = []
         for k in keys:
-            src = ("A", sigma[k[1]]) if k[0] == "A" else ("B", sigma[k[1]], sigma[k[2]])
+            if k[0] == "A":
+                src = ("A", sigma[k[1]])
+            elif k[0] == "B":
+                src = ("B", sigma[k[1]], sigma[k[2]])
+            else:
+                src = ("C", k[1], sigma[k[2]])
             y.append(round(float(x[index[src]]), decimals) + 0.0)
         t = tuple(y)
         best = t if best is None or t < best else best
@@ -309,7 +327,7 @@ def _lowest_spurious(points):
 def _continue_step(partition_fn, cur, x, prev, nxt):
     """Solve at ``nxt`` from the solution ``x`` at ``cur``: first from the
     secant prediction (linear in log d through the previous solution), then from x."""
-    fam = Family(partition_fn(nxt))
+    fam = _family(partition_fn(nxt))
     if prev is not None and prev[0] < cur:
         t = np.log(nxt / cur) / np.log(cur / prev[0])
         y = solve(fam, x + t * (x - prev[1]))
@@ -319,7 +337,7 @@ def _continue_step(partition_fn, cur, x, prev, nxt):
 
 
 def follow_family(partition_fn, ds, start=None, digits: int | None = None, starts: int | None = None,
-                  seed: int = 0, progress: bool = False, max_ratio: float = 1.5) -> list[CriticalPoint]:
+                  seed: int = 0, progress: bool = False, max_ratio: float = 1.5, extra=()) -> list[CriticalPoint]:
     """Follow one critical point through increasing dimensions by continuation.
 
     Parameters
@@ -333,6 +351,8 @@ def follow_family(partition_fn, ds, start=None, digits: int | None = None, start
     max_ratio : float
         Largest step ``d_next / d`` taken internally (intermediate d are
         solved and discarded).
+    extra : tuple of int
+        Blocks of extra rows (k = d + sum(extra)), the same for every d.
 
     Returns
     -------
@@ -344,10 +364,13 @@ def follow_family(partition_fn, ds, start=None, digits: int | None = None, start
 
         text = partition_fn
         partition_fn = lambda d: parse_partition(text, d)  # noqa: E731
+    base_fn = partition_fn
+    extra = tuple(extra)
+    partition_fn = lambda d: Family(base_fn(d), extra)  # noqa: E731
     ds = sorted(int(d) for d in ds)
     if not ds:
         return []
-    fam0 = Family(partition_fn(ds[0]))
+    fam0 = partition_fn(ds[0])
     if start is None:
         best = _lowest_spurious(find_critical_points(fam0, starts, seed))
         if best is None:
@@ -379,7 +402,7 @@ def follow_family(partition_fn, ds, start=None, digits: int | None = None, start
                     return out
                 prev = (cur, x)
                 x, cur = y, nxt
-            fam = Family(partition_fn(target))
+            fam = partition_fn(target)
             params = polish(fam, x, digits) if digits is not None else list(x)
             out.append(analyse(fam, params, digits))
             if bar is not None:
@@ -390,3 +413,20 @@ def follow_family(partition_fn, ds, start=None, digits: int | None = None, start
         if bar is not None:
             bar.close()
     return out
+
+
+def split_point(point: CriticalPoint, block: int, t=0.5, digits: int | None = None) -> CriticalPoint:
+    """The critical point of the ``k + 1`` neuron problem obtained by splitting
+    the neuron of size-1 block ``block`` into ``(t w, (1−t) w)``
+    (:func:`landscape.fixed_points.split_params`), classified by its isotypic
+    spectrum.  Same loss; by Arjevani & Field (2022) spurious minima typically
+    become saddles.
+
+    Split points come in a segment (any t), so the reduced Jacobian there is
+    singular and root-finding continuation in d does not apply: follow the
+    k = d family with :func:`follow_family` and split at each d instead.
+    """
+    from .fixed_points import split_params
+
+    big, y = split_params(point.family, point.params, block, t)
+    return analyse(big, y, digits if digits is not None else point.digits)

@@ -68,6 +68,7 @@ __all__ = [
     "detect_family",
     "symbolic_reduced_loss",
     "Evaluator",
+    "split_params",
 ]
 
 
@@ -123,21 +124,43 @@ def parse_partition(text, d: int | None = None) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class Family:
-    """The fixed-point space of ``Δ(S_{p1}×…×S_{pm})`` in ``M(d, d)``.
+    """The fixed-point space of ``Δ(S_{p1}×…×S_{pm})`` in ``M(d, d)`` -- or, with
+    ``extra = (e1, …)``, of ``Δ(S_{p1}×…×S_{pm}) × S_{e1} × …`` in ``M(k, d)``,
+    ``k = d + e1 + …`` (over-parameterised students).
+
+    The extra rows come after the d "diagonal" rows; extra block ``E`` has
+    entries ``C_{E,l}`` constant on each column block ``l`` (SPEC.md: a
+    neuron split ``w -> (t w, (1−t) w)`` of a row that is constant on the
+    column blocks lands in such a family).
 
     Attributes
     ----------
     parts : tuple of int
         Block sizes, in the order of the (consecutive) index blocks.
+    extra : tuple of int
+        Sizes of the blocks of extra rows (default none: k = d).
     """
 
     parts: tuple
+    extra: tuple = ()
 
     def __post_init__(self):
         parts = tuple(int(p) for p in self.parts)
-        if not parts or any(p < 1 for p in parts):
-            raise InputError(f"block sizes must be positive integers, got {self.parts!r}")
+        extra = tuple(int(p) for p in self.extra)
+        if not parts or any(p < 1 for p in parts) or any(e < 1 for e in extra):
+            raise InputError(f"block sizes must be positive integers, got {self.parts!r} and extra {self.extra!r}")
         object.__setattr__(self, "parts", parts)
+        object.__setattr__(self, "extra", extra)
+
+    @property
+    def row_sizes(self) -> tuple:
+        """Sizes of all row blocks: the m diagonal blocks, then the extra ones
+        (block ids ``m, m+1, …``)."""
+        return self.parts + self.extra
+
+    @property
+    def row_blocks(self) -> int:
+        return len(self.parts) + len(self.extra)
 
     @property
     def m(self) -> int:
@@ -149,7 +172,7 @@ class Family:
 
     @property
     def k(self) -> int:
-        return self.d
+        return self.d + sum(self.extra)
 
     @property
     def offsets(self) -> list[int]:
@@ -167,12 +190,24 @@ class Family:
             for l2 in range(self.m):
                 if l != l2 or self.parts[l] >= 2:
                     keys.append(("B", l, l2))
+        for E in range(self.m, self.row_blocks):
+            for l in range(self.m):
+                keys.append(("C", E, l))
         return keys
 
     @property
     def param_names(self) -> list[str]:
-        """``A1, A2, …, B11, B12, …`` (1-based block numbers)."""
-        return [f"A{k[1] + 1}" if k[0] == "A" else f"B{k[1] + 1}{k[2] + 1}" for k in self.param_keys]
+        """``A1, A2, …, B11, B12, …, C11, …`` (1-based block numbers; ``C_{E,l}``
+        for extra row block E)."""
+        out = []
+        for k in self.param_keys:
+            if k[0] == "A":
+                out.append(f"A{k[1] + 1}")
+            elif k[0] == "B":
+                out.append(f"B{k[1] + 1}{k[2] + 1}")
+            else:
+                out.append(f"C{k[1] - self.m + 1}{k[2] + 1}")
+        return out
 
     @property
     def dim(self) -> int:
@@ -183,6 +218,8 @@ class Family:
         p = self.parts
         if key[0] == "A":
             return p[key[1]]
+        if key[0] == "C":
+            return self.row_sizes[key[1]] * p[key[2]]
         l, l2 = key[1], key[2]
         return p[l] * (p[l] - 1) if l == l2 else p[l] * p[l2]
 
@@ -191,15 +228,45 @@ class Family:
         return [self.orbit_size(key) for key in self.param_keys]
 
     def label(self) -> str:
-        return "Δ(" + "×".join(f"S_{p}" for p in self.parts) + ")"
+        base = "Δ(" + "×".join(f"S_{p}" for p in self.parts) + ")"
+        return base + "".join(f"×S_{e}" for e in self.extra)
 
     def identity_params(self) -> list[int]:
-        """Parameters of ``W = I_d`` (the global minimum)."""
+        """Parameters of ``W = I_d`` (the global minimum; k = d only)."""
         return [1 if key[0] == "A" else 0 for key in self.param_keys]
 
 
 def _family(fam) -> Family:
     return fam if isinstance(fam, Family) else Family(tuple(fam))
+
+
+def split_params(family, params, block: int, t):
+    """Split every neuron of diagonal block ``block`` of size 1 into ``(t w, (1−t) w)``:
+    the parameters of the same network in ``Family(parts, extra + (1,))``
+    (SPEC.md, over-parameterisation; the loss is unchanged and a critical
+    point stays critical).
+
+    Returns
+    -------
+    (Family, list)
+    """
+    fam = _family(family)
+    if fam.parts[block] != 1:
+        raise InputError(f"only a block of size 1 can be split into one extra row (block {block + 1} has size {fam.parts[block]})")
+    big = Family(fam.parts, fam.extra + (1,))
+    old = dict(zip(fam.param_keys, params))
+    new = []
+    E = big.row_blocks - 1
+    for key in big.param_keys:
+        if key[0] == "C" and key[1] == E:
+            l = key[2]
+            v = old[("A", block)] if l == block else old[("B", block, l)]
+            new.append((1 - t) * v)
+        elif key in (("A", block),) or (key[0] == "B" and key[1] == block):
+            new.append(t * old[key])
+        else:
+            new.append(old[key])
+    return big, new
 
 
 # ---------------------------------------------------------------------------
@@ -241,7 +308,7 @@ class Evaluator:
         vals = [ctx.number(v) if not _is_ctx_number(ctx, v) else v for v in params]
         self.params = vals
         self.A = [ctx.zero] * fam.m
-        self.B = {}
+        self.B = {}  # B_{l,l'} and C_{E,l} (extra rows): entries off the diagonal
         for key, v in zip(keys, vals):
             if key[0] == "A":
                 self.A[key[1]] = v
@@ -249,8 +316,8 @@ class Evaluator:
                 self.B[(key[1], key[2])] = v
         p = fam.parts
         self.n2 = []
-        for l in range(fam.m):
-            s = self.A[l] * self.A[l]
+        for l in range(fam.row_blocks):
+            s = self.A[l] * self.A[l] if l < fam.m else ctx.zero
             for L in range(fam.m):
                 c = p[L] - (L == l)
                 if c > 0:
@@ -271,7 +338,7 @@ class Evaluator:
 
     def columns(self, labels):
         """Column classes relative to the given labels: ``[(label, count)]``."""
-        labels = _distinct(labels)
+        labels = [x for x in _distinct(labels) if x[0] < self.fam.m]  # columns are diagonal-block indices
         out = [(x, 1) for x in labels]
         for L, p in enumerate(self.fam.parts):
             c = p - sum(1 for x in labels if x[0] == L)
@@ -334,14 +401,14 @@ class Evaluator:
         label per block."""
         labs = _distinct([i] + list(labels))
         out = [(x, 1) for x in labs if x != i]
-        for L, p in enumerate(self.fam.parts):
+        for L, p in enumerate(self.fam.row_sizes):
             c = p - sum(1 for x in labs if x[0] == L)
             if c > 0:
                 out.append(((L, self.FRESH), c))
         return out
 
     def _teachers(self, labels):
-        labs = _distinct(labels)
+        labs = [x for x in _distinct(labels) if x[0] < self.fam.m]  # teacher rows: diagonal-block indices
         out = [(x, 1) for x in labs]
         for L, p in enumerate(self.fam.parts):
             c = p - sum(1 for x in labs if x[0] == L)
@@ -357,17 +424,19 @@ class Evaluator:
         m = self.fam.m
         ww = ctx.zero
         wv = ctx.zero
-        for l in range(m):
-            ww = ww + p[l] * self.n2[l] / 2  # K(w, w) = |w|^2 / 2
-            for L in range(m):
-                c = p[l] * (p[L] - (L == l))
+        rows = self.fam.row_sizes
+        for l in range(len(rows)):
+            ww = ww + rows[l] * self.n2[l] / 2  # K(w, w) = |w|^2 / 2
+            for L in range(len(rows)):
+                c = rows[l] * (rows[L] - (L == l))
                 if c > 0:
                     a, b, th, s, co, _ = self.row_geometry(l, L)
                     ww = ww + c * kernel_value(ctx, a, b, th, s, co)
-            a, b, th, s, co, _ = self.teacher_geometry(l, "self")
-            wv = wv + p[l] * kernel_value(ctx, a, b, th, s, co)
+            if l < m:
+                a, b, th, s, co, _ = self.teacher_geometry(l, "self")
+                wv = wv + p[l] * kernel_value(ctx, a, b, th, s, co)
             for L in range(m):
-                c = p[l] * (p[L] - (L == l))
+                c = rows[l] * (p[L] - (L == l))
                 if c > 0:
                     a, b, th, s, co, _ = self.teacher_geometry(l, L)
                     wv = wv + c * kernel_value(ctx, a, b, th, s, co)
@@ -435,7 +504,7 @@ class Evaluator:
         L = pool[1]
         if pool[0] == "block":
             members = [e for e in existing if e[0] == L]
-            size = self.fam.parts[L]
+            size = self.fam.row_sizes[L]
         else:
             members = [e for e in existing if e[0] == L and e[1][0] != "d"]
             size = self.generic_size[L]
@@ -486,6 +555,9 @@ def h_orbit(fam: Family, key):
         l = key[1]
         i = (l, ("d", 0))
         return (i, i), (("block", l), ("block", l), "eq")
+    if key[0] == "C":
+        E, l = key[1], key[2]
+        return ((E, ("d", 0)), (l, ("d", 0))), (("block", E), ("block", l), "free")
     l, l2 = key[1], key[2]
     i = (l, ("d", 0))
     a = (l, ("d", 1)) if l == l2 else (l2, ("d", 0))
@@ -613,21 +685,24 @@ def assemble(family, params, ctx: Context = FLOAT):
     [[1.0, 3.0, 4.0], [3.0, 1.0, 4.0], [5.0, 5.0, 2.0]]
     """
     fam = _family(family)
-    blocks = np.repeat(np.arange(fam.m), fam.parts)
     vals = ctx.asarray(list(params))
-    out = ctx.zeros((fam.d, fam.d))
+    out = ctx.zeros((fam.k, fam.d))
     for key, v in zip(fam.param_keys, vals):
-        if key[0] == "A":
-            idx = np.flatnonzero(blocks == key[1])
-            out[idx, idx] = v
-        else:
-            rows = blocks == key[1]
-            cols = blocks == key[2]
-            mask = rows[:, None] & cols[None, :]
-            if key[1] == key[2]:
-                mask &= ~np.eye(fam.d, dtype=bool)
-            out[mask] = v
+        out[_orbit_mask(fam, key)] = v
     return out
+
+
+def _orbit_mask(fam: Family, key):
+    """Boolean (k, d) mask of the cells of a parameter's orbit."""
+    rows = np.repeat(np.arange(fam.row_blocks), fam.row_sizes)
+    cols = np.repeat(np.arange(fam.m), fam.parts)
+    diag = np.eye(fam.k, fam.d, dtype=bool)
+    if key[0] == "A":
+        return diag & (rows == key[1])[:, None]
+    mask = (rows == key[1])[:, None] & (cols == key[2])[None, :]
+    if key[0] == "B" and key[1] == key[2]:
+        mask &= ~diag
+    return mask
 
 
 def params_from_W(family, W):
@@ -635,20 +710,9 @@ def params_from_W(family, W):
     (orthogonal projection)."""
     fam = _family(family)
     W = np.asarray(W, dtype=float)
-    if W.shape != (fam.d, fam.d):
-        raise InputError(f"W has shape {W.shape}, expected {(fam.d, fam.d)} for {fam.label()}")
-    blocks = np.repeat(np.arange(fam.m), fam.parts)
-    out = []
-    for key in fam.param_keys:
-        if key[0] == "A":
-            idx = np.flatnonzero(blocks == key[1])
-            out.append(float(W[idx, idx].mean()))
-        else:
-            mask = (blocks == key[1])[:, None] & (blocks == key[2])[None, :]
-            if key[1] == key[2]:
-                mask &= ~np.eye(fam.d, dtype=bool)
-            out.append(float(W[mask].mean()))
-    return out
+    if W.shape != (fam.k, fam.d):
+        raise InputError(f"W has shape {W.shape}, expected {(fam.k, fam.d)} for {fam.label()}")
+    return [float(W[_orbit_mask(fam, key)].mean()) for key in fam.param_keys]
 
 
 def detect_family(W, tol: float = 1e-10):

@@ -79,7 +79,7 @@ def _r(p: int) -> int:
 
 
 def _distinguished(fam: Family, l: int):
-    return [(l, ("d", s)) for s in range(_r(fam.parts[l]))]
+    return [(l, ("d", s)) for s in range(_r(fam.row_sizes[l]))]
 
 
 def _kind(label):
@@ -99,19 +99,20 @@ def compression_orbits(family):
     :meth:`Evaluator.orbit_cells`.
     """
     fam = _family(family)
-    gen = [p - _r(p) for p in fam.parts]
+    gen = [p - _r(p) for p in fam.row_sizes]
     kinds = []
-    for l in range(fam.m):
+    for l in range(fam.row_blocks):
         kinds += [("fixed", x) for x in _distinguished(fam, l)]
         if gen[l] >= 1:
             kinds.append(("generic", l))
+    col_kinds = [K for K in kinds if (K[1][0] if K[0] == "fixed" else K[1]) < fam.m]
 
     def size(kind):
         return 1 if kind[0] == "fixed" else gen[kind[1]]
 
     out = []
     for R in kinds:
-        for C in kinds:
+        for C in col_kinds:
             row = R[1] if R[0] == "fixed" else (R[1], ("g", 0))
             if R[0] == "generic" and C[0] == "generic" and R[1] == C[1]:
                 g = gen[R[1]]
@@ -128,7 +129,7 @@ def _transposition_matrix(fam: Family, l: int, orbits):
     """Integer matrix of the class sum of transpositions of ``S_{p_l}`` on
     ``Fix(G')`` in the orbit-indicator basis: ``T[o, o'] = #{τ : τ x_o ∈ O'}``."""
     index = {orb: n for n, (orb, _, _) in enumerate(orbits)}
-    p = fam.parts[l]
+    p = fam.row_sizes[l]
     g = p - _r(p)
     n = len(orbits)
     T = [[0] * n for _ in range(n)]
@@ -206,8 +207,9 @@ class IrrepPart:
 
 
 @lru_cache(maxsize=64)
-def isotypic_structure(parts: tuple):
-    """``(orbits, [IrrepPart])`` for block sizes ``parts`` (exact; cached).
+def isotypic_structure(parts: tuple, extra: tuple = ()):
+    """``(orbits, [IrrepPart])`` for block sizes ``parts`` (and extra row
+    blocks ``extra``), exact and cached.
 
     Raises
     ------
@@ -218,13 +220,14 @@ def isotypic_structure(parts: tuple):
 
     from symmetry.irreps import content_sum, hook_dimension, partition_label
 
-    fam = Family(tuple(parts))
+    fam = Family(tuple(parts), tuple(extra))
+    sizes_rows = fam.row_sizes
     orbits = compression_orbits(fam)
     n = len(orbits)
     sizes = [s for _, _, s in orbits]
-    Ts = [_transposition_matrix(fam, l, orbits) for l in range(fam.m)]
+    Ts = [_transposition_matrix(fam, l, orbits) for l in range(fam.row_blocks)]
     cands = []
-    for p in fam.parts:
+    for p in sizes_rows:
         lams = _near_trivial(p)
         cs = [content_sum(lam) for lam in lams]
         assert len(set(cs)) == len(cs), (p, lams)
@@ -234,7 +237,7 @@ def isotypic_structure(parts: tuple):
     for combo in product(*cands):
         rows = []
         for l, (lam, c) in enumerate(combo):
-            if fam.parts[l] == 1:
+            if sizes_rows[l] == 1:
                 continue
             for o in range(n):
                 rows.append([Ts[l][o][o2] - (c if o == o2 else 0) for o2 in range(n)])
@@ -248,7 +251,7 @@ def isotypic_structure(parts: tuple):
         f = 1
         dim = 1
         for l, (lam, _) in enumerate(combo):
-            f *= _paths(lam, _r(fam.parts[l]))
+            f *= _paths(lam, _r(sizes_rows[l]))
             dim *= hook_dimension(lam)
         assert len(cols) % f == 0, (combo, len(cols), f)
         # exact Gram–Schmidt in the inner product D = diag(orbit sizes)
@@ -262,12 +265,12 @@ def isotypic_structure(parts: tuple):
             assert gy != 0
             basis.append(y)
             gram.append(gy)
-        labels = [partition_label(lam) for l, (lam, _) in enumerate(combo) if fam.parts[l] >= 2]
+        labels = [partition_label(lam) for l, (lam, _) in enumerate(combo) if sizes_rows[l] >= 2]
         label = "⊗".join(labels) if labels else "trivial"
         mult = len(cols) // f
         parts_out.append(IrrepPart(tuple(lam for lam, _ in combo), label, dim, f, mult, basis, gram))
         total += mult * dim
-    assert total == fam.d * fam.d, (parts, total)
+    assert total == fam.k * fam.d, (parts, extra, total)
     return orbits, parts_out
 
 
@@ -300,9 +303,9 @@ def compressed_hessian(family, params, ctx: Context = FLOAT):
     """``M[o, o'] = Σ_{y ∈ O'} ∂²L/∂x_o∂y`` on the G'-orbits (the Hessian acting
     on ``Fix(G')`` in the orbit-indicator basis), context numbers."""
     fam = _family(family)
-    orbits, _ = isotypic_structure(fam.parts)
+    orbits, _ = isotypic_structure(fam.parts, fam.extra)
     ev = Evaluator(fam, params, ctx)
-    ev.generic_size = [p - _r(p) for p in fam.parts]
+    ev.generic_size = [p - _r(p) for p in fam.row_sizes]
     n = len(orbits)
     M = np.empty((n, n), dtype=float if isinstance(ctx, FloatContext) else object)
     for o, (_, x, _) in enumerate(orbits):
@@ -327,7 +330,7 @@ def isotypic_blocks(family, params, ctx: Context = FLOAT) -> list[IsotypicBlock]
     list of IsotypicBlock
     """
     fam = _family(family)
-    orbits, parts = isotypic_structure(fam.parts)
+    orbits, parts = isotypic_structure(fam.parts, fam.extra)
     sizes = [s for _, _, s in orbits]
     M = compressed_hessian(fam, params, ctx)
     n = len(orbits)
@@ -389,7 +392,8 @@ def family_spectrum(family, params, digits: int | None = None) -> Spectrum:
             eigs.append(Eigenvalue(e.value, e.multiplicity * blk.dim, blk.irrep, e.spread))
     eigs.sort(key=lambda e: (float(e.value), e.irrep))
     return Spectrum(eigs, "isotypic", tol, digits,
-                    extra={"family": fam.label(), "parts": list(fam.parts), "blocks": len(blocks)})
+                    extra={"family": fam.label(), "parts": list(fam.parts), "extra_rows": list(fam.extra),
+                           "blocks": len(blocks)})
 
 
 def _is_identity(V, d):

@@ -86,7 +86,7 @@ def parse_range(text) -> list[int]:
 
 
 def family_table(partition, ds, digits: int | None = None, starts: int | None = None, seed: int = 0,
-                 progress: bool = False) -> list[TableRow]:
+                 progress: bool = False, extra=()) -> list[TableRow]:
     """One row per d: the lowest-loss spurious critical point of the family and its spectrum.
 
     Parameters
@@ -98,7 +98,9 @@ def family_table(partition, ds, digits: int | None = None, starts: int | None = 
         Newton polish and spectrum at this many digits (mpmath).
     starts : int, optional
         Random starts per d (default :func:`landscape.critical_points.default_starts`
-        up to d = 40, a fifth of it beyond, where continuation does the work).
+        up to d = 40, 30 per parameter beyond, where continuation does the work).
+    extra : tuple of int
+        Blocks of extra rows (k = d + sum(extra)).
 
     Returns
     -------
@@ -122,11 +124,11 @@ def family_table(partition, ds, digits: int | None = None, starts: int | None = 
         iterator = bar
     try:
         for d in iterator:
-            fam = Family(fn(d))
+            fam = Family(fn(d), tuple(extra))
             candidates = []
             if prev is not None:
                 try:
-                    cont = follow_family(fn, [prev[0], d], start=prev[1], digits=digits)
+                    cont = follow_family(fn, [prev[0], d], start=prev[1], digits=digits, extra=extra)
                 except InputError:
                     cont = []
                 if len(cont) == 2:

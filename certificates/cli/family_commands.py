@@ -28,7 +28,9 @@ def register(sub) -> None:
     p.add_argument("--d", type=int, required=True, help="input dimension d")
     p.add_argument("--partition", required=True, metavar="P",
                    help="block sizes, e.g. 5,1 or d-1,1 (parts may use d)")
-    p.add_argument("--k", type=int, default=None, help="number of neurons (only k = d is supported)")
+    p.add_argument("--k", type=int, default=None,
+                   help="number of neurons (default d); the k − d extra neurons form one block, "
+                        "H = Δ(S_p1×…×S_pm) × S_{k−d}, each extra row constant on the column blocks")
     add_precision_option(p)
     p.add_argument("--starts", type=int, default=None, metavar="N",
                    help="random starts (default 100 × number of parameters)")
@@ -81,11 +83,12 @@ def run_find(args) -> Outcome:
     parts = parse_partition(args.partition, args.d)
     if "d" not in args.partition and sum(parts) != args.d:
         raise UsageError(f"partition {args.partition} sums to {sum(parts)}, not d = {args.d}")
-    if args.k is not None and args.k != args.d:
-        raise UsageError(f"only k = d is supported by find (got k = {args.k}, d = {args.d})")
+    if args.k is not None and args.k < args.d:
+        raise UsageError(f"k must be at least d (got k = {args.k}, d = {args.d}); extra neurons form one block")
     if args.starts is not None and args.starts < 0:
         raise UsageError(f"--starts must be non-negative, got {args.starts}")
-    fam = Family(parts)
+    extra = (args.k - args.d,) if args.k is not None and args.k > args.d else ()
+    fam = Family(parts, extra)
     starts = default_starts(fam) if args.starts is None else args.starts
     pts = find_critical_points(fam, starts, args.seed, precision, progress=args.progress)
     with_W = args.with_W or args.d <= W_MAX_D
@@ -100,7 +103,7 @@ def run_find(args) -> Outcome:
         "precision": precision,
         "critical_points": [_point_json(p, precision, with_W) for p in pts],
     }
-    lines = [f"{fam.label()}, k = d = {fam.d}: {len(pts)} critical points ({starts} starts, seed {args.seed})",
+    lines = [f"{fam.label()}, k = {fam.k}, d = {fam.d}: {len(pts)} critical points ({starts} starts, seed {args.seed})",
              f"{'loss':>14} {'grad_norm':>10} {'index':>6} {'min eigenvalue':>15}  kind"]
     for p in pts:
         lines.append(f"{float(p.loss):14.8g} {float(p.grad_norm):10.2g} {p.index:6d} "

@@ -48,6 +48,17 @@ def test_find_precision_and_text(capsys):
     assert len(json.loads(out)["critical_points"][0]["W"]) == 20
 
 
+def test_find_over_parameterised(capsys):
+    code, out, _ = run(capsys, "find", "--d", "4", "--partition", "3,1", "--k", "5", "--starts", "20", "--json")
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["k"] == 5 and "C11" in payload["param_names"]
+    for p in payload["critical_points"]:
+        assert np.array(p["W"]).shape == (5, 4)
+        if p["kind"] in ("saddle", "minimum"):
+            assert np.abs(gradient(np.array(p["W"]))).max() < 1e-9
+
+
 def test_table_formats_and_out(capsys, tmp_path):
     code, out, _ = run(capsys, "table", "--partition", "d-1,1", "--d", "6..7", "--starts", "40", "--json")
     assert code == 0
@@ -66,7 +77,7 @@ def test_table_formats_and_out(capsys, tmp_path):
 @pytest.mark.parametrize("argv", [
     ["find", "--d", "6", "--partition", "4,1"],
     ["find", "--d", "6", "--partition", "x,1"],
-    ["find", "--d", "6", "--partition", "5,1", "--k", "7"],
+    ["find", "--d", "6", "--partition", "5,1", "--k", "5"],
     ["find", "--d", "6", "--partition", "5,1", "--starts", "-3"],
     ["find", "--d", "6", "--partition", "5,1", "--precision", "0"],
     ["table", "--partition", "d-1,1", "--d", "9..6"],

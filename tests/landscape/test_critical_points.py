@@ -92,3 +92,24 @@ def test_continuation_reaches_large_d(type_a_6):
 def test_bad_input():
     with pytest.raises(InputError):
         find_critical_points((3, 1), starts=-1)
+
+
+def test_over_parameterised_type_a_is_a_saddle(type_a_6):
+    """Arjevani & Field (2022): an extra neuron turns the type-A minimum into a
+    saddle.  The split type-A point is critical for k = d + 1 at every d."""
+    from landscape.critical_points import split_point
+
+    best = [p for p in type_a_6 if not p.is_global][0]
+    path = follow_family("d-1,1", [6, 7, 10], start=best.params)
+    for base in path:
+        p = split_point(base, 1, 0.3)
+        assert p.family.k == base.family.d + 1
+        W = p.W()
+        assert np.abs(gradient(W)).max() < 1e-9
+        assert float(loss(W)) == pytest.approx(float(base.loss), abs=1e-12)
+        ev = np.linalg.eigvalsh(hessian(W))
+        assert p.index == int((ev < -1e-8 * np.abs(ev).max()).sum()) and p.index > 0
+    pts = find_critical_points(Family((5, 1), (1,)), starts=40, seed=0)
+    for p in pts:
+        if p.kind in ("saddle", "minimum"):
+            assert np.abs(gradient(p.W())).max() < 1e-9

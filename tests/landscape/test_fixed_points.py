@@ -182,3 +182,40 @@ def test_property_reduced_gradient_is_the_full_gradient(parts, seed):
     # and W is invariant under a random element of H, so the loss is too
     np.testing.assert_allclose(gradient(W), assemble(fam, reduced_gradient(fam, x)), atol=1e-12)
     assert reduced_loss(fam, x) == pytest.approx(float(loss(W)), abs=1e-12)
+
+
+OVER = [((5, 1), (1,)), ((3, 2), (2,)), ((4,), (1, 1)), ((2, 1), (3,))]
+
+
+@pytest.mark.parametrize("parts,extra", OVER)
+def test_over_parameterised_families_match_full_formulas(parts, extra):
+    rng = np.random.default_rng(len(parts) + sum(extra))
+    fam = Family(parts, extra)
+    assert fam.k == sum(parts) + sum(extra) and sum(fam.orbit_sizes) == fam.k * fam.d
+    x = list(0.3 + 0.4 * rng.normal(size=fam.dim))
+    W = assemble(fam, x)
+    assert W.shape == (fam.k, fam.d)
+    assert reduced_loss(fam, x) == pytest.approx(float(loss(W)), abs=1e-13)
+    np.testing.assert_allclose(gradient(W), assemble(fam, reduced_gradient(fam, x)), atol=1e-13)
+    H = hessian(W)
+    J = reduced_jacobian(fam, x)
+    for c in range(fam.dim):
+        e = np.zeros(fam.dim)
+        e[c] = 1.0
+        np.testing.assert_allclose((H @ assemble(fam, e).ravel()).reshape(W.shape), assemble(fam, J[:, c]), atol=1e-12)
+    np.testing.assert_allclose(params_from_W(fam, W), x, atol=1e-15)
+
+
+def test_split_keeps_loss_and_criticality():
+    from landscape.critical_points import find_critical_points
+
+    from landscape.fixed_points import split_params
+
+    best = [p for p in find_critical_points((5, 1), starts=100) if not p.is_global][0]
+    big, y = split_params(best.family, best.params, 1, 0.3)
+    assert big.k == 7 and big.param_names[-2:] == ["C11", "C12"]
+    W = assemble(big, y)
+    assert float(loss(W)) == pytest.approx(float(best.loss), abs=1e-13)
+    assert np.abs(gradient(W)).max() < 1e-9
+    with pytest.raises(InputError):
+        split_params(best.family, best.params, 0, 0.5)

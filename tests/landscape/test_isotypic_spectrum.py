@@ -134,3 +134,14 @@ def test_blocks_are_symmetric_in_every_context():
         C = blk.C
         assert C.shape == (blk.copies * blk.multiplicity,) * 2
         assert max(abs(C[i, j] - C[j, i]) for i in range(C.shape[0]) for j in range(C.shape[0])) < ctx.mp.mpf(10) ** -30
+
+
+@pytest.mark.parametrize("parts,extra", [((5, 1), (1,)), ((3, 2), (2,)), ((4,), (1, 1)), ((6, 1), (3,)), ((10,), (2,))])
+def test_over_parameterised_isotypic_equals_dense(parts, extra):
+    fam = Family(parts, extra)
+    rng = np.random.default_rng(4)
+    x = list(0.3 + 0.4 * rng.normal(size=fam.dim))
+    s = family_spectrum(fam, x)
+    dense = np.linalg.eigvalsh(hessian(assemble(fam, x)))
+    assert s.dimension == fam.k * fam.d
+    np.testing.assert_allclose(np.sort(s.values()), dense, atol=1e-11 * max(1, np.abs(dense).max()))

@@ -54,7 +54,6 @@ from __future__ import annotations
 import inspect
 import json
 import platform
-import sys
 from fractions import Fraction
 from pathlib import Path
 

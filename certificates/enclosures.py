@@ -28,8 +28,6 @@ determined by the box); callers treat that as "not proved".
 
 from __future__ import annotations
 
-import numpy as np
-
 from landscape.kernel import h1_blocks, h2_blocks, pair_geometry
 from landscape.loss import Model, loss_and_gradient
 

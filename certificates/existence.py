@@ -48,7 +48,7 @@ import numpy as np
 
 from landscape.backends import FLOAT, mp_context
 from landscape.io import Point, to_fraction
-from landscape.loss import Model, gradient, hessian
+from landscape.loss import gradient, hessian
 
 from .arb_context import ArbContext, arb_number, to_arb_mat
 from .enclosures import gradient_enclosure, hessian_enclosure

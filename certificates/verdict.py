@@ -45,15 +45,12 @@ from fractions import Fraction
 import flint
 import numpy as np
 
-from landscape.backends import FLOAT
 from landscape.io import Point
-from landscape.loss import hessian
 
 from .arb_context import ArbContext, arb_number, to_arb_mat
 from .enclosures import hessian_enclosure
 from .existence import Enclosure, box_of, krawczyk, polish, teacher_match
-from .interlacing import (antisymmetric_subspace, descent_vector, neuron_subspace, rational_vector,
-                          rayleigh_enclosure)
+from .interlacing import descent_vector, neuron_subspace, rational_vector, rayleigh_enclosure
 from .overparam import Split, find_split, merge_split
 
 #: A certificate is about the critical point near its input: farther than this and we refuse.
@@ -246,12 +243,10 @@ def certify(point: Point, prec: int = 192, digits: int = 40) -> CertifyResult:
     candidates = [(f"neuron {i} (diagonal block {i})", neuron_subspace(k, d, i)) for i in range(k)]
     candidates.append((f"R^{k * d} (all coordinates)", np.eye(k * d, dtype=int)))
     best = None
-    for name, Q in candidates:
+    for name, Q in candidates:  # a later (larger) subspace wins only if twice as negative
         lam, q = descent_vector(Hm, Q)
-        if lam < 0 and (best is None or lam < best[1] * 0.5):
+        if lam < 0 and (best is None or lam < best[1] * 2):
             best = (name, lam, q)
-        if best is not None and name.startswith("neuron"):
-            pass
     if best is None:
         res.reason = f"float λ_min {est:.3e} ≤ 0 but no negative compression found (zero eigenvalue?)"
         return res

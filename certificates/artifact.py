@@ -248,6 +248,16 @@ def certify_point(point, engine: str = "auto", prec: int = 192):
 def write_certificate(path, cert: dict) -> None:
     """Write the certificate atomically (a crash never leaves half a file)."""
     atomic_write_text(path, json.dumps(cert, indent=1, allow_nan=False) + "\n")
+    _readable(path)
+
+
+def _readable(path) -> None:
+    """mkstemp creates 0600 files; a certificate is meant to be shared (0644 minus the umask)."""
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o644 & ~mask)
 
 
 def proof_script(cert: dict) -> str:
@@ -272,4 +282,4 @@ def proof_script(cert: dict) -> str:
 
 def write_proof_script(path, cert: dict) -> None:
     atomic_write_text(path, proof_script(cert))
-    Path(path).chmod(0o755)
+    Path(path).chmod(0o755)  # executable: ./proof.py

@@ -197,7 +197,10 @@ def polish(family, params, digits: int, maxiter: int = 60):
             return x  # rounding floor reached
         last = gn
         J = reduced_jacobian(fam, x, ctx)
-        step = mp.lu_solve(mp.matrix(J.tolist()), mp.matrix(list(g)))
+        try:
+            step = mp.lu_solve(mp.matrix(J.tolist()), mp.matrix(list(g)))
+        except ZeroDivisionError:
+            raise InputError(f"Newton polish at {digits} digits: singular Jacobian for {fam.label()}") from None
         x = [xi - step[i] for i, xi in enumerate(x)]
     raise InputError(f"Newton polish at {digits} digits did not converge for {fam.label()} (|g| = {mp.nstr(gn, 3)})")
 
@@ -308,13 +311,26 @@ def find_critical_points(family, starts: int | None = None, seed: int = 0, digit
             bar.close()
     out = []
     seen = set()
+    unpolished = 0
     for x in found.values():
         inv = _invariant_key(fam, x, reduced_loss(fam, x))
         if inv in seen:
             continue
         seen.add(inv)
-        params = polish(fam, x, digits) if digits is not None else list(x)
+        if digits is not None:
+            try:
+                params = polish(fam, x, digits)
+            except (InputError, ZeroDivisionError):
+                # a singular Jacobian (a continuum of critical points, e.g. split neurons):
+                # its digits cannot be vouched for, so it is not reported at this precision
+                unpolished += 1
+                continue
+        else:
+            params = list(x)
         out.append(analyse(fam, params, digits))
+    if unpolished:
+        print(f"find: {unpolished} critical point(s) of {fam.label()} left out: Newton at {digits} digits "
+              "did not converge (singular Jacobian, e.g. a continuum of critical points)", file=sys.stderr)
     out.sort(key=lambda p: float(p.loss))
     return out
 

@@ -418,18 +418,11 @@ def _is_ones(x, n):
 
 def _orbit_params(fam: Family, Wp, ctx):
     """Orbit averages of the (permuted) W in the context's numbers."""
-    blocks = np.repeat(np.arange(fam.m), fam.parts)
+    from .fixed_points import _orbit_mask
+
     out = []
     for key in fam.param_keys:
-        if key[0] == "A":
-            idx = np.flatnonzero(blocks == key[1])
-            vals = [Wp[i, i] for i in idx]
-        else:
-            mask = (blocks == key[1])[:, None] & (blocks == key[2])[None, :]
-            if key[1] == key[2]:
-                mask &= ~np.eye(fam.d, dtype=bool)
-            vals = list(Wp[mask])
-        vals = [ctx.number(v) for v in vals]
+        vals = [ctx.number(v) for v in Wp[_orbit_mask(fam, key)]]
         out.append(sum(vals[1:], vals[0]) / len(vals))
     return out
 
@@ -462,15 +455,20 @@ def isotypic_spectrum(W, V=None, alpha=None, beta=None, digits: int | None = Non
     if Wf.ndim != 2:
         return refuse("W is not a matrix")
     k, d = Wf.shape
-    if k != d:
-        return refuse(f"only k = d is handled (got k = {k}, d = {d})")
+    if k < d:
+        return refuse(f"only k >= d is handled (got k = {k}, d = {d})")
     if not _is_identity(V, d) or not _is_ones(alpha, k) or not _is_ones(beta, d):
         return refuse("only the teacher V = I_d with unit second layers is handled")
-    tol = 1e-12 if digits is None else 1e-12
-    found = detect_family(Wf, tol=tol)
+    found = detect_family(Wf[:d], tol=1e-12)
     if found is None:
         return refuse("W is not constant on the orbits of any Δ(S_p1×…×S_pm)")
     fam, perm, params = found
+    row_perm = list(perm)
+    if k > d:
+        found = _extra_rows(fam, perm, Wf)
+        if found is None:
+            return refuse("the last k − d rows are not constant on the column blocks of the first d rows' isotropy")
+        fam, row_perm, params = found
     if all(p == 1 for p in fam.parts):
         return refuse("the isotropy of W is trivial (no Δ(S_p1×…×S_pm) with a block of size ≥ 2)")
     orbits = compression_orbits(fam)
@@ -479,8 +477,41 @@ def isotypic_spectrum(W, V=None, alpha=None, beta=None, digits: int | None = Non
     if digits is not None:
         ctx = mp_context(digits)
         Wo = np.asarray(W, dtype=object)
-        Wp = Wo[np.ix_(perm, perm)]
+        Wp = Wo[np.ix_(row_perm, perm)]
         params = _orbit_params(fam, Wp, ctx)
     spec = family_spectrum(fam, params, digits)
     spec.extra["permutation"] = perm
+    spec.extra["row_permutation"] = row_perm
     return spec
+
+
+def _extra_rows(fam: Family, perm, Wf, tol: float = 1e-12):
+    """For k > d: the rows after the first d (where :func:`certificates` puts a
+    split neuron) as extra row blocks, each row constant on the column blocks;
+    identical rows form one block.  Returns ``(Family, row order, params)`` or None."""
+    from .fixed_points import assemble, params_from_W
+
+    d = fam.d
+    scale = max(1.0, float(np.abs(Wf).max()))
+    cols = np.repeat(np.arange(fam.m), fam.parts)
+    X = Wf[d:][:, perm]
+    keys = []
+    for row in X:
+        vals = []
+        for l in range(fam.m):
+            block = row[cols == l]
+            if block.max() - block.min() > tol * scale:
+                return None
+            vals.append(round(float(block.mean()) / (tol * scale)))
+        keys.append(tuple(vals))
+    groups: dict = {}
+    for r, key in enumerate(keys):
+        groups.setdefault(key, []).append(d + r)
+    ordered = list(groups.values())
+    big = Family(fam.parts, tuple(len(g) for g in ordered))
+    row_perm = list(perm) + [r for g in ordered for r in g]
+    Wp = Wf[np.ix_(row_perm, perm)]
+    params = params_from_W(big, Wp)
+    if np.abs(Wp - assemble(big, params)).max() > 10 * tol * scale:
+        return None
+    return big, row_perm, params

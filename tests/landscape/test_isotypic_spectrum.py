@@ -145,3 +145,20 @@ def test_over_parameterised_isotypic_equals_dense(parts, extra):
     dense = np.linalg.eigvalsh(hessian(assemble(fam, x)))
     assert s.dimension == fam.k * fam.d
     np.testing.assert_allclose(np.sort(s.values()), dense, atol=1e-11 * max(1, np.abs(dense).max()))
+
+
+def test_spectrum_of_a_split_point_via_the_entry_point():
+    """A k = d + 1 point with the split neuron as last row (certificates' convention)."""
+    from landscape.critical_points import find_critical_points
+    from landscape.fixed_points import split_params
+
+    best = [p for p in find_critical_points((4, 1), starts=60) if not p.is_global][0]
+    big, y = split_params(best.family, best.params, 1, 0.25)
+    W = assemble(big, y)
+    perm = list(np.random.default_rng(2).permutation(5))
+    Wp = np.vstack([W[:5][np.ix_(perm, perm)], W[5:, perm]])
+    s = spectrum(Wp, method="isotypic")
+    assert s.method == "isotypic" and s.dimension == 30
+    np.testing.assert_allclose(np.sort(s.values()), np.linalg.eigvalsh(hessian(Wp)), atol=1e-11)
+    hi = isotypic_spectrum(Wp.tolist(), digits=30, required=True)
+    np.testing.assert_allclose(np.sort(hi.values()), np.sort(s.values()), atol=1e-12)

@@ -113,3 +113,22 @@ def test_over_parameterised_type_a_is_a_saddle(type_a_6):
     for p in pts:
         if p.kind in ("saddle", "minimum"):
             assert np.abs(gradient(p.W())).max() < 1e-9
+
+
+def test_keyboard_interrupt_keeps_finished_results(monkeypatch):
+    import landscape.critical_points as cp
+
+    real = cp.solve
+    calls = {"n": 0}
+
+    def flaky(fam, x0, *a, **k):
+        calls["n"] += 1
+        if calls["n"] > 40:
+            raise KeyboardInterrupt
+        return real(fam, x0, *a, **k)
+
+    monkeypatch.setattr(cp, "solve", flaky)
+    pts = cp.find_critical_points((5, 1), starts=200, seed=0)
+    assert calls["n"] == 41 and len(pts) >= 1
+    for p in pts:
+        assert np.abs(gradient(p.W())).max() < 1e-9

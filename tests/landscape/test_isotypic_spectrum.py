@@ -162,3 +162,14 @@ def test_spectrum_of_a_split_point_via_the_entry_point():
     np.testing.assert_allclose(np.sort(s.values()), np.linalg.eigvalsh(hessian(Wp)), atol=1e-11)
     hi = isotypic_spectrum(Wp.tolist(), digits=30, required=True)
     np.testing.assert_allclose(np.sort(hi.values()), np.sort(s.values()), atol=1e-12)
+
+
+def test_float_spectrum_at_d_10000_agrees_with_50_digits():
+    """Every printed digit (6 significant) of the float64 spectrum at d = 10^4 is right."""
+    fam = Family((9999, 1))
+    x = [0.99995, -0.9999, 1e-4, 4e-4, 0.0099]
+    lo = family_spectrum(fam, x)
+    hi = family_spectrum(fam, x, digits=50)
+    assert [(e.multiplicity, e.irrep) for e in lo.eigenvalues] == [(e.multiplicity, e.irrep) for e in hi.eigenvalues]
+    for a, b in zip(lo.eigenvalues, hi.eigenvalues):
+        assert abs(float(a.value) - float(b.value)) <= 1e-10 * max(1.0, abs(float(b.value)))

@@ -106,8 +106,12 @@ class CriticalPoint:
 
 
 def default_starts(family) -> int:
-    """Default number of random starts: enough that another seed finds the same
-    set on the families tested (grows with the number of parameters)."""
+    """Default number of random starts, 100 per parameter.
+
+    Measured: for Δ(S_5×S_1) seeds 0..3 find the same 12 non-degenerate
+    critical points (tested); for Δ(S_4×S_2) they agree on every point with
+    loss < 0.14, a few high-loss saddles with small basins vary.
+    """
     return 100 * _family(family).dim
 
 

@@ -51,12 +51,13 @@ def test_type_a_at_d5_is_a_saddle():
     assert np.linalg.eigvalsh(hessian(best.W())).min() < -1e-4
 
 
-def test_another_seed_finds_the_same_low_loss_points():
-    def low(seed):
-        pts = find_critical_points((5, 1), starts=250, seed=seed)
-        return {(round(float(p.loss), 7), p.index) for p in pts if float(p.loss) < 0.058}
+def test_another_seed_finds_the_same_points_with_default_starts():
+    def found(seed):
+        pts = find_critical_points((5, 1), seed=seed)
+        return {(round(float(p.loss), 7), p.index) for p in pts if p.kind in ("saddle", "minimum")}
 
-    assert low(1) == low(2)
+    a, b = found(1), found(2)
+    assert a == b and len(a) >= 10
 
 
 def test_polish_at_40_digits_gives_a_40_digit_zero_of_the_full_gradient(type_a_6):

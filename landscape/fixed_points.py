@@ -40,12 +40,14 @@ Public functions (all take a number context ``ctx`` from
 * :func:`reduced_loss_gradient`, :func:`reduced_hessian` -- derivatives of the
   reduced loss itself (``|O| g`` and the symmetric ``|O| J``);
 * :func:`assemble` / :func:`params_from_W` -- parameters <-> full ``W``;
+* :func:`split_params` -- a neuron split ``w -> (t w, (1−t) w)`` into the
+  over-parameterised family ``Family(parts, extra=(1,))`` (k = d + 1; extra
+  row blocks are permuted by ``S_e`` and constant on the column blocks);
 * :func:`symbolic_reduced_loss` -- the reduced loss as a sympy expression.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 

@@ -34,6 +34,10 @@ G'-orbits of cells, at most ``9m² + m``) does not depend on d.
    multiplicity ``dim λ = Π hook_dimension(λ_l)``.  ``Σ_λ m_λ dim λ = k d``
    is checked.
 
+Over-parameterised families (``Family(parts, extra)``, k = d + e, extra row
+blocks permuted by ``S_e``) are handled the same way: the extra blocks are
+further factors of H acting on rows only.
+
 The same decomposition is the one of Arjevani & Field, "Analytic
 characterization of the Hessian in shallow ReLU models: a tale of symmetry"
 (NeurIPS 2020, arXiv 2008.01805), obtained here by a program for any family.
@@ -46,7 +50,6 @@ ring operations and ``ctx.sqrt`` only (an interval context works).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache

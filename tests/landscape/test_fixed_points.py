@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from landscape.backends import FLOAT, SYMPY, mp_context
+from landscape.backends import SYMPY, mp_context
 from landscape.errors import InputError
 from landscape.fixed_points import (
     Family,

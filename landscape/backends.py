@@ -122,7 +122,29 @@ class FloatContext(Context):
         return np.zeros(shape)
 
 
-class MPContext(Context):
+class ObjectArrayContext(Context):
+    """Shared plumbing of the contexts whose numbers live in numpy object arrays:
+    a subclass sets ``_sqrt, _atan2, _sin, _cos`` (entrywise ufuncs from
+    ``np.frompyfunc``), ``_conv`` and ``number``."""
+
+    def asarray(self, x):
+        a = np.asarray(x, dtype=object)
+        return self._conv(a) if a.ndim else self.number(a.item())
+
+    def sqrt(self, x):
+        return self._sqrt(x)
+
+    def atan2(self, y, x):
+        return self._atan2(y, x)
+
+    def sin(self, x):
+        return self._sin(x)
+
+    def cos(self, x):
+        return self._cos(x)
+
+
+class MPContext(ObjectArrayContext):
     """numpy object arrays of ``mpmath.mpf`` at ``digits`` significant digits
     (computed with ``guard`` extra digits)."""
 
@@ -151,24 +173,9 @@ class MPContext(Context):
             return self.mp.mpf(x)
         return self.mp.mpf(x)
 
-    def asarray(self, x):
-        a = np.asarray(x, dtype=object)
-        return self._conv(a) if a.ndim else self.number(a.item())
-
-    def sqrt(self, x):
-        return self._sqrt(x)
-
-    def atan2(self, y, x):
-        return self._atan2(y, x)
-
-    def sin(self, x):
-        return self._sin(x)
-
-    def cos(self, x):
-        return self._cos(x)
 
 
-class SymPyContext(Context):
+class SymPyContext(ObjectArrayContext):
     """numpy object arrays of sympy expressions (exact and symbolic).
 
     Angles use ``acos`` of the cosine, which is the form a person writes; the
@@ -200,22 +207,6 @@ class SymPyContext(Context):
         if isinstance(x, Fraction):
             return self.sp.Rational(x.numerator, x.denominator)
         return self.sp.sympify(x)
-
-    def asarray(self, x):
-        a = np.asarray(x, dtype=object)
-        return self._conv(a) if a.ndim else self.number(a.item())
-
-    def sqrt(self, x):
-        return self._sqrt(x)
-
-    def atan2(self, y, x):
-        return self._atan2(y, x)
-
-    def sin(self, x):
-        return self._sin(x)
-
-    def cos(self, x):
-        return self._cos(x)
 
     def angle(self, UA, UB):
         # cancel() turns a self-pair's cosine into exactly 1, so that the

@@ -23,6 +23,10 @@ COMMAND_MODULES = (
     "certificates.cli.family_commands",  # find, table
     "certificates.cli.symmetry_commands",  # isotropy, subgroups
     "certificates.cli.certificate_commands",  # certify, verify, split
+    "certificates.cli.dynamics_commands",  # gd (population GD from random starts)
+    "certificates.cli.finite_commands",  # gd-finite (finite-sample width threshold, Zou & Gu)
+    "certificates.cli.robustness_commands",  # robustness (off-subspace, Melamed et al.)
+    "certificates.cli.theorem_commands",  # asymptotics, critical-dimension (certify --partition)
 )
 
 

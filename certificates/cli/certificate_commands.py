@@ -24,7 +24,11 @@ def register(sub) -> None:
     p = sub.add_parser("certify", help="rigorous verdict (minimum/saddle/inconclusive) with a proof certificate",
                        description="Encloses a true critical point near W (Krawczyk) and bounds the Hessian "
                                    "over the enclosure; writes a JSON certificate that `verify` re-checks.")
-    add_point_options(p)
+    add_point_options(p, required=False)
+    p.add_argument("--partition", metavar="P",
+                   help="instead of --W: a family, e.g. d-1,1, certified over the range --d")
+    p.add_argument("--d", dest="d_range", metavar="RANGE",
+                   help="with --partition: dimensions, e.g. 6..inf, 6..5000 or 10000")
     p.add_argument("--out", metavar="CERT", help="certificate path (default: <W>.cert.json)")
     p.add_argument("--script", metavar="FILE", help="also export the proof as a standalone Python script")
     p.add_argument("--prec", type=int, default=192, metavar="BITS", help="ball precision in bits (default 192)")
@@ -55,6 +59,18 @@ def _check_writable(path: Path) -> None:
 
 
 def run_certify(args) -> Outcome:
+    if args.partition is not None or args.d_range is not None:
+        if args.W is not None or args.partition is None or args.d_range is None:
+            raise InputError("certify takes either --W FILE or both --partition P and --d RANGE")
+        try:
+            from .theorem_commands import run_certify_range
+        except ModuleNotFoundError as exc:
+            if exc.name != "certificates.cli.theorem_commands":
+                raise
+            raise InputError("certify --partition is not available in this build") from None
+        return run_certify_range(args)
+    if args.W is None:
+        raise InputError("certify needs --W FILE (or --partition P --d RANGE)")
     point = load_point(args)
     if not 64 <= args.prec <= 4096:
         raise InputError(f"--prec must be between 64 and 4096 bits, got {args.prec}")

@@ -68,6 +68,7 @@ import flint
 import numpy as np
 
 FORMAT = "relu-landscape-certificate/1"
+RANGE_FORMAT = "relu-landscape-range-certificate/1"  # checked by certificates.verify_all_d
 
 
 class Invalid(Exception):
@@ -500,7 +501,15 @@ def check_family(cert: dict) -> str:
 
 
 def verify_certificate(cert: dict) -> tuple[bool, str | None, str]:
-    """Check a certificate (parsed JSON).  Returns ``(valid, verdict, reason)``; never raises."""
+    """Check a certificate (parsed JSON).  Returns ``(valid, verdict, reason)``; never raises.
+
+    A range artifact (one family over a range of d) is dispatched to
+    :func:`certificates.verify_all_d.verify_range`, which re-checks each of its
+    family certificates here."""
+    if isinstance(cert, dict) and cert.get("format") == RANGE_FORMAT:
+        from .verify_all_d import verify_range
+
+        return verify_range(cert)
     try:
         return True, cert["verdict"], _verify(cert)
     except Invalid as exc:

@@ -1,0 +1,262 @@
+"""One proof artifact for a family ``Δ(S_{d−p}×S_p)`` over a range of dimensions d.
+
+The simplest call:
+
+>>> from certificates.all_d import certify_range
+>>> art = certify_range("d-1,1", 6, 7)                  # type A, d = 6 and 7
+>>> art["verdict"], art["proved"]
+('minimum', {'lo': 6, 'hi': 7, 'verdict': 'minimum'})
+
+What is proved (SPEC.md conventions: k = d, teacher ``I_d``, second layers
+ones, rows are neurons).  The partition is a list of parts ``a·d + b``
+(``"d-1,1"`` is type A, Safran & Shamir 2018; ``"d-2,2"`` the two-bad-neuron
+family of Arjevani & Field, arXiv 2107.10370).  For every d of the finite part
+``lo ≤ d ≤ D`` the artifact holds a family certificate
+(:func:`certificates.symmetric.certify_family`: Krawczyk on ``∇_θ L_red`` in
+``Fix(H)``, Hessian verdict on the ``Fix(G')`` compression) at the point that
+continuation in d (:func:`landscape.critical_points.follow_family`) reaches
+from the lowest spurious critical point at ``lo``.  Together with the loss
+enclosure over each box (``L > 0``, checked by the verifier) this proves:
+
+    for every d in [lo, D], L has a critical point in Fix(Δ(S_{d−p}×S_p))
+    inside the recorded box, with L > 0 there (spurious), which is a strict
+    local minimum (resp. a saddle) -- the verdict.
+
+**The tail** ``d > D`` (an infinite range ``lo..inf``, or d beyond
+:data:`MAX_FAMILY_D` where the float preconditioner of the family engine is
+too ill-conditioned) has **no rigorous argument in this version**: the
+regularisation in ``s = d^{-1/2}`` that Krawczyk over ``s ∈ [0, D^{-1/2}]``
+needs requires proving that the low-order Taylor coefficients of the
+rescaled equations vanish identically (exact symbolic arithmetic in
+``Q[π]`` with square roots), which is not implemented.  Such a range gets the
+verdict ``inconclusive`` with that reason, while the finite part is still
+proved and recorded (``proved``).  :mod:`landscape.asymptotics` gives the
+(non-rigorous) series that support the expected answer.
+
+The artifact (format :data:`FORMAT`) is re-checked by
+:mod:`certificates.verify_all_d` (through ``relu-landscape verify``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+from landscape.errors import InputError
+
+from . import verifier
+from .artifact import build_family_certificate, versions
+
+__all__ = ["FORMAT", "MAX_RANGE", "MAX_FAMILY_D", "DEFAULT_FINITE_TAIL", "parse_range", "parse_linear_partition",
+           "certify_range", "write_artifact"]
+
+#: Format tag of a range artifact (checked by :mod:`certificates.verify_all_d`).
+FORMAT = "relu-landscape-range-certificate/1"
+#: Largest number of dimensions certified one by one in one artifact (verify costs ~0.05 s per d).
+MAX_RANGE = 2000
+#: Largest d the family engine certifies (from d = 10^4 its float preconditioner is too ill-conditioned).
+MAX_FAMILY_D = 5000
+#: For an infinite range ``lo..inf``, the finite part proved is ``lo..max(lo, DEFAULT_FINITE_TAIL)``.
+DEFAULT_FINITE_TAIL = 200
+
+TAIL_REASON = ("no rigorous argument covers d > {D}: the tail proof (Krawczyk in s = d^(-1/2) over "
+               "[0, {D}^(-1/2)] on the rescaled reduced equations) needs the identical vanishing of the "
+               "low-order Taylor coefficients in s, which this version does not prove")
+
+
+def parse_range(text) -> tuple[int, int | None]:
+    """``"6..inf"`` -> ``(6, None)``; ``"6..5000"`` -> ``(6, 5000)``; ``"10000"`` -> ``(10000, 10000)``.
+
+    Raises
+    ------
+    InputError
+        Malformed text, ``lo < 2`` or ``hi < lo``.
+
+    Examples
+    --------
+    >>> parse_range("6..inf"), parse_range("6..50"), parse_range("10000")
+    ((6, None), (6, 50), (10000, 10000))
+    """
+    s = str(text).strip().replace(" ", "")
+    m = re.fullmatch(r"(\d+)(?:\.\.(\d+|inf|))?", s)
+    if not m:
+        raise InputError(f"cannot read the range {text!r}: use e.g. 6..inf, 6..5000 or 10000")
+    lo = int(m.group(1))
+    if m.group(2) is None:
+        hi = lo
+    elif m.group(2) in ("inf", ""):
+        hi = None
+    else:
+        hi = int(m.group(2))
+    if lo < 2:
+        raise InputError(f"the range must start at d >= 2, got {lo}")
+    if hi is not None and hi < lo:
+        raise InputError(f"empty range {text!r}: {hi} < {lo}")
+    return lo, hi
+
+
+def parse_linear_partition(text) -> list[list[int]]:
+    """Parts ``a·d + b`` as ``[[a, b], …]``; they must sum to d (``Σa = 1, Σb = 0``).
+
+    Examples
+    --------
+    >>> parse_linear_partition("d-1,1")
+    [[1, -1], [0, 1]]
+    >>> parse_linear_partition("d-3,2,1")
+    [[1, -3], [0, 2], [0, 1]]
+    """
+    out = []
+    for raw in str(text).split(","):
+        s = raw.strip().replace(" ", "")
+        m = re.fullmatch(r"(?:(\d*)\*?d)?([+-]?\d+)?", s)
+        if not s or not m or (m.group(1) is None and m.group(2) is None and "d" not in s):
+            raise InputError(f"cannot read partition part {raw!r} (use e.g. d-1 or 2)")
+        a = 0
+        if "d" in s:
+            a = int(m.group(1)) if m.group(1) else 1
+        b = int(m.group(2)) if m.group(2) else 0
+        out.append([a, b])
+    if sum(a for a, _ in out) != 1 or sum(b for _, b in out) != 0:
+        raise InputError(f"partition {text!r} must have parts summing to d (e.g. d-1,1 or d-2,2)")
+    return out
+
+
+def parts_at(lin, d: int) -> tuple[int, ...]:
+    return tuple(a * d + b for a, b in lin)
+
+
+def _check_sizes(lin, lo, D):
+    if any(a * lo + b < (2 if a else 1) for a, b in lin):
+        raise InputError(f"at d = {lo} the parts are {parts_at(lin, lo)}: every part must be >= 1, and >= 2 if it "
+                         "grows with d (so that Fix(H) has the same dimension for every d of the range)")
+    if D - lo + 1 > MAX_RANGE:
+        raise InputError(f"the range {lo}..{D} has {D - lo + 1} dimensions; at most {MAX_RANGE} are certified "
+                         "one by one in one artifact (split the range)")
+
+
+def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress: bool = False,
+                  finite_tail: int = DEFAULT_FINITE_TAIL) -> dict:
+    """Prove a verdict for the family over ``lo ≤ d ≤ hi`` (``hi=None``: every d ≥ lo).
+
+    Parameters
+    ----------
+    partition : str
+        Parts linear in d, e.g. ``"d-1,1"``.
+    lo, hi : int, int or None
+        The range (``hi=None`` is infinite).
+    prec : int
+        Ball precision (bits) of the family certificates.
+    finite_tail : int
+        For an infinite range, the finite part proved is ``lo..max(lo, finite_tail)``.
+
+    Returns
+    -------
+    dict
+        The artifact (JSON-ready, sealed with its SHA-256 digest).  ``verdict``
+        is ``minimum``/``saddle`` only if it is proved for every d of the
+        requested range; ``proved`` says what the finite part proves.
+
+    Raises
+    ------
+    InputError
+        Bad partition or a range exceeding :data:`MAX_RANGE` dimensions.
+    """
+    from landscape.critical_points import follow_family
+
+    from .symmetric import certify_family
+
+    lin = parse_linear_partition(partition)
+    if hi is None:
+        D = max(lo, finite_tail)
+    else:
+        D = hi
+    D_eff = min(D, MAX_FAMILY_D)
+    if D_eff < lo:  # nothing the family engine can certify
+        ds = []
+    else:
+        _check_sizes(lin, lo, D_eff)
+        ds = list(range(lo, D_eff + 1))
+    text = ",".join(("d" if a == 1 else f"{a}d") + (f"{b:+d}" if b else "") if a else str(b) for a, b in lin)
+    t0 = time.perf_counter()
+    certs, verdicts, why = [], [], None
+    if ds:
+        points = follow_family(lambda d: parts_at(lin, d), ds, progress=progress)
+        if len(points) < len(ds):
+            why = f"continuation of the family stopped at d = {ds[len(points)] if points else ds[0]}"
+        for pt in points:
+            res = certify_family(pt.family.parts, list(pt.params), prec=prec)
+            cert = build_family_certificate(res)
+            certs.append(cert)
+            verdicts.append(res.verdict.value)
+            if res.verdict.value == "inconclusive":
+                why = f"d = {sum(pt.family.parts)}: {res.reason}"
+                break
+    # the longest prefix lo..D' with one verdict
+    proved = None
+    if certs and verdicts[0] != "inconclusive":
+        n = 1
+        while n < len(verdicts) and verdicts[n] == verdicts[0]:
+            n += 1
+        proved = {"lo": lo, "hi": lo + n - 1, "verdict": verdicts[0]}
+        if n < len(verdicts) and why is None:
+            why = f"the verdict changes at d = {lo + n}: {verdicts[n]} (d = {lo}: {verdicts[0]})"
+        certs = certs[:n]
+    else:
+        certs = []
+    whole = proved is not None and hi is not None and proved["hi"] == hi
+    if whole:
+        verdict = proved["verdict"]
+        reason = f"{verdict} proved for every d in {lo}..{hi} (one family certificate per d)"
+    else:
+        verdict = "inconclusive"
+        parts_reason = []
+        if proved is not None:
+            parts_reason.append(f"{proved['verdict']} proved for {proved['lo']} <= d <= {proved['hi']}")
+        if why is not None:
+            parts_reason.append(why)
+        top = hi if hi is not None else float("inf")
+        covered = proved["hi"] if proved is not None else lo - 1
+        if covered < top and (why is None or D_eff < D or hi is None):
+            if D > MAX_FAMILY_D or D_eff < D:
+                parts_reason.append(f"the family engine certifies d <= {MAX_FAMILY_D} only")
+            if hi is None:
+                parts_reason.append(TAIL_REASON.format(D=covered))
+        reason = "; ".join(parts_reason) or "nothing proved"
+    art = {
+        "format": FORMAT,
+        "partition": text,
+        "parts_linear": lin,
+        "range": {"lo": lo, "hi": hi},
+        "verdict": verdict,
+        "reason": reason,
+        "proved": proved,
+        "statement": _statement(text, proved),
+        "finite": certs,
+        "tail": None,
+        "precision_bits": prec,
+        "seconds": round(time.perf_counter() - t0, 3),
+        "versions": versions(),
+    }
+    art["digest"] = verifier.digest(art)
+    return art
+
+
+def _statement(text, proved):
+    if proved is None:
+        return None
+    kind = "strict local minimum" if proved["verdict"] == "minimum" else "saddle (a negative Hessian eigenvalue)"
+    return (f"For every d with {proved['lo']} <= d <= {proved['hi']}, the loss L (k = d, teacher I_d, unit second "
+            f"layers) has a critical point W_d in Fix(Delta(S_p1 x S_p2)), parts ({text}), inside the recorded "
+            f"box, with L(W_d) > 0 (spurious), which is a {kind}.")
+
+
+def write_artifact(path, art: dict) -> None:
+    """Write the artifact atomically (world-readable, like every certificate)."""
+    from .artifact import write_certificate
+
+    write_certificate(path, art)
+
+
+def dumps(art: dict) -> str:
+    return json.dumps(art, indent=1, allow_nan=False)

@@ -77,6 +77,7 @@ __all__ = [
     "probe",
     "flip_distances",
     "run_cell",
+    "sweep",
     "summarise",
     "plot_sweep",
     "toy_line",
@@ -92,6 +93,7 @@ MAX_SAMPLES = 100_000
 MAX_TEST_POINTS = 10_000
 MAX_SEEDS = 1000
 MAX_STEPS = 1_000_000
+MAX_CELLS = 400
 #: Bound on seeds · steps · (samples or 1) · width · d for one cell (floating-point work).
 MAX_CELL_WORK = 5e12
 
@@ -403,8 +405,11 @@ def probe(W, b, a, X, U, max_distance: float = np.inf, chunk: int = 2_000_000):
     X = np.asarray(X, dtype=float)
     f = forward(X, W, b, a)
     g = input_gradient(X, W, b, a)  # (B, N, d)
-    gpar = (g @ U) @ U.T
-    gperp = g - gpar
+    if U.shape[1] == U.shape[0]:  # r = d: P⊥ = 0 exactly (not up to the rounding of U Uᵀ)
+        gpar, gperp = g, np.zeros_like(g)
+    else:
+        gpar = (g @ U) @ U.T
+        gperp = g - gpar
     orth = np.linalg.norm(gperp, axis=-1)
     par = np.linalg.norm(gpar, axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -431,6 +436,12 @@ def _quantiles(x):
     return [float(v) if np.isfinite(v) else None for v in q]
 
 
+def _check_decay(config: ProbeConfig, weight_decay: float) -> None:
+    if config.step * weight_decay >= 1:
+        raise InputError(f"step x weight decay = {config.step * weight_decay:g} >= 1: the decay factor 1 - step x "
+                         "weight decay would not be in (0, 1); lower the weight decay or the step")
+
+
 def run_cell(config: ProbeConfig, init_scale, weight_decay, seeds=5, progress=None) -> dict:
     """Train and probe one sweep cell (all its seeds); a JSON-ready dict.
 
@@ -448,6 +459,7 @@ def run_cell(config: ProbeConfig, init_scale, weight_decay, seeds=5, progress=No
     config = config.checked()
     init_scale = _float(init_scale, "init scale", positive=True)
     weight_decay = _float(weight_decay, "weight decay")
+    _check_decay(config, weight_decay)
     seeds = list(range(_int(seeds, "seeds", 1, MAX_SEEDS))) if isinstance(seeds, (int, np.integer)) else list(seeds)
     if not seeds:
         raise InputError("no seeds given")
@@ -508,10 +520,64 @@ def run_cell(config: ProbeConfig, init_scale, weight_decay, seeds=5, progress=No
     return cell
 
 
+def _cell_task(payload: dict) -> dict:
+    """Worker entry point of :func:`sweep` (module level: pickled to workers / Dask)."""
+    config = ProbeConfig(**payload["config"])
+    return run_cell(config, payload["init_scale"], payload["weight_decay"], payload["seeds"])
+
+
+def cell_key(init_scale: float, weight_decay: float) -> str:
+    """Stable key of a sweep cell (exact: ``repr`` of the floats)."""
+    return f"s={float(init_scale)!r},wd={float(weight_decay)!r}"
+
+
+def check_sweep(config: ProbeConfig, init_scales, weight_decays, seeds: int):
+    """Validate a sweep before any work; returns ``(config, scales, decays, seeds)``."""
+    config = config.checked()
+    scales = [_float(s, "init scale", positive=True) for s in init_scales]
+    decays = [_float(w, "weight decay") for w in weight_decays]
+    if not scales:
+        raise InputError("the list of init scales is empty")
+    if not decays:
+        raise InputError("the list of weight decays is empty")
+    if len(scales) * len(decays) > MAX_CELLS:
+        raise InputError(f"{len(scales) * len(decays)} cells requested; the limit is {MAX_CELLS}")
+    for lam in decays:
+        _check_decay(config, lam)
+    seeds = _int(seeds, "seeds", 1, MAX_SEEDS)
+    config.check_work(seeds)
+    return config, list(dict.fromkeys(scales)), list(dict.fromkeys(decays)), seeds
+
+
+def sweep(config: ProbeConfig, init_scales, weight_decays, seeds: int = 5, *, out, resume: bool = False,
+          workers: int = 1, scheduler=None, progress=None) -> list:
+    """Init scale × weight decay × seeds, one task per cell, via :func:`landscape.runs.run_tasks`.
+
+    Results stream to the JSON-lines file ``out`` (one line per finished
+    cell); ``resume=True`` continues it (cells already there are not
+    recomputed; a file of a different experiment is refused).  Cells are
+    independent and seeded by ``(config.seed, run)`` only, so the result does
+    not depend on ``workers`` or on a Dask ``scheduler``.
+
+    Returns the cells (dicts of :func:`run_cell`), ordered by weight decay,
+    then by decreasing init scale.
+    """
+    from .runs import Task, run_tasks
+
+    config, scales, decays, seeds = check_sweep(config, init_scales, weight_decays, seeds)
+    meta = {"experiment": "robustness", "config": config_dict(config), "seeds": seeds}
+    tasks = [Task(cell_key(s, lam), {"config": config_dict(config), "init_scale": s, "weight_decay": lam,
+                                     "seeds": seeds}, weight=seeds)
+             for lam in sorted(decays) for s in sorted(scales, reverse=True)]
+    records = run_tasks(_cell_task, tasks, out=out, meta=meta, resume=resume, workers=workers,
+                        scheduler=scheduler, progress=progress, desc=f"robustness ({config.setting})")
+    return [records[t.key] for t in tasks]
+
+
 def summarise(cells) -> str:
     """A readable table of sweep cells (one line per cell)."""
-    def fmt(x, spec=".3g"):
-        return "   none" if x is None else format(x, spec)
+    def fmt(x, spec=".3g", missing="> bound"):
+        return missing if x is None else format(x, spec)
 
     lines = [f"{'scale':>8} {'decay':>8} {'seeds':>5} {'orth grad (q25 med q75)':>27} "
              f"{'flip distance (q25 med q75)':>31} {'found':>6} {'train loss':>10} {'train acc':>9} {'test acc':>8}"]
@@ -521,7 +587,7 @@ def summarise(cells) -> str:
             f"{fmt(c['orth_grad_q25']):>8} {fmt(c['median_orth_grad']):>8} {fmt(c['orth_grad_q75']):>8}  "
             f"{fmt(c['flip_q25']):>9} {fmt(c['median_flip_distance']):>9} {fmt(c['flip_q75']):>9}  "
             f"{c['flip_found_fraction']:>6.2f} {c['train_loss_median']:>10.3g} "
-            f"{fmt(c['train_accuracy_min'], '.3f'):>9} {c['test_accuracy_median']:>8.3f}")
+            f"{fmt(c['train_accuracy_min'], '.3f', 'n/a'):>9} {c['test_accuracy_median']:>8.3f}")
     return "\n".join(lines)
 
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .backends import FLOAT, mp_context
-from .errors import InputError
+from .errors import InputError, Interrupted
 from .fixed_points import Family, _family, assemble, reduced_gradient, reduced_jacobian, reduced_loss
 from .isotypic_spectrum import family_spectrum
 from .spectrum import Spectrum
@@ -49,6 +49,7 @@ __all__ = [
     "follow_family",
     "default_starts",
     "split_point",
+    "SearchResult",
 ]
 
 #: A critical point with loss below this is reported as the global minimum.
@@ -87,10 +88,57 @@ class CriticalPoint:
         return min(float(v) ** 0.5 for v in Evaluator(self.family, [float(x) for x in self.params]).n2)
 
     @property
+    def parallel_blocks(self) -> list:
+        """Pairs of row blocks ``(l, L)`` (0-based; ``l = L``: two rows of one
+        block) holding positively parallel rows, angle below 1e-7 (float)."""
+        if "parallel_blocks" not in self.extra:
+            from .fixed_points import Evaluator
+
+            fam = self.family
+            ev = Evaluator(fam, [float(x) for x in self.params])
+            out = []
+            for l in range(fam.row_blocks):
+                for L in range(l, fam.row_blocks):
+                    if l == L and fam.row_sizes[l] < 2:
+                        continue
+                    if float(ev.row_geometry(l, L)[2]) < 1e-7:
+                        out.append((l, L))
+            self.extra["parallel_blocks"] = out
+        return self.extra["parallel_blocks"]
+
+    @property
+    def degenerate_reason(self) -> str | None:
+        """Why this point is not an isolated, smooth critical point (None if it is).
+
+        Two positively parallel rows ``w_j = c w_i`` (c > 0) act as one neuron
+        ``(1 + c) w_i``: moving weight between them keeps the network, so the
+        point lies on a continuum of critical points with the same loss, and
+        L is not C³ there (the kernel has a ``|θ|³`` term).  Its Hessian
+        "spectrum" is not that of an isolated critical point.  A neuron of
+        norm < 1e-6 is flagged too (L is not differentiable at a zero row).
+        """
+        if self.min_row_norm < 1e-6:
+            return f"a neuron has norm {self.min_row_norm:.1e} < 1e-6: L is not differentiable at a zero row"
+        pairs = self.parallel_blocks
+        if pairs:
+            fam = self.family
+            if len(pairs) == len([(l, L) for l in range(fam.row_blocks) for L in range(l, fam.row_blocks)
+                                  if l != L or fam.row_sizes[l] >= 2]):
+                what = "all rows are parallel"
+            else:
+                what = "parallel rows in " + ", ".join(
+                    f"block {l + 1}" if l == L else f"blocks {l + 1} and {L + 1}" for l, L in pairs)
+            return (f"{what}: a continuum of critical points (w -> (t w, (1-t) w)) where L is not C^3; "
+                    "the spectrum is not that of an isolated smooth critical point")
+        return None
+
+    @property
     def kind(self) -> str:
         """``saddle`` (a negative eigenvalue), ``minimum`` (all positive),
         ``degenerate`` (none negative, some within tolerance of 0), or
-        ``near-zero-row`` (a neuron of norm < 1e-6: the Hessian is not meaningful)."""
+        ``near-zero-row`` (a neuron of norm < 1e-6: the Hessian is not
+        meaningful).  Points with parallel rows keep their kind and are
+        flagged by :attr:`degenerate_reason` in every output."""
         if self.min_row_norm < 1e-6:
             return "near-zero-row"
         if self.index > 0:
@@ -210,8 +258,31 @@ def polish(family, params, digits: int, maxiter: int = 60):
 
 
 def analyse(family, params, digits: int | None = None) -> CriticalPoint:
-    """Loss, gradient norm and isotypic spectrum at a (near-)critical point."""
+    """Loss, gradient norm and isotypic spectrum at a (near-)critical point.
+
+    With ``digits=None`` the results are float64; beyond
+    ``d = isotypic_spectrum.AUTO_PRECISION_D`` the point is first polished
+    and everything evaluated in mpmath at ``working_digits(d)`` digits (float64
+    loses ~2 log10(d) digits there), then rounded to float64 -- so the
+    reported digits are right at any d (``extra["working_digits"]``).
+    """
+    from .isotypic_spectrum import AUTO_PRECISION_D, working_digits
+
     fam = _family(family)
+    if digits is None and fam.d > AUTO_PRECISION_D:
+        work = working_digits(fam.d)
+        try:
+            hi = polish(fam, params, work)
+        except InputError:
+            hi = None
+        if hi is not None:
+            ctx = mp_context(work)
+            L = float(reduced_loss(fam, hi, ctx))
+            gn = float(max(abs(v) for v in reduced_gradient(fam, hi, ctx)))
+            spec = family_spectrum(fam, hi, None)
+            pt = CriticalPoint(fam, [float(v) for v in hi], L, gn, spec.negative_count, spec.min, spec, None)
+            pt.extra["working_digits"] = work
+            return pt
     ctx = FLOAT if digits is None else mp_context(digits)
     if digits is None:
         params = [float(v) for v in params]
@@ -278,13 +349,18 @@ def find_critical_points(family, starts: int | None = None, seed: int = 0, digit
     extra_starts : iterable of parameter vectors
         Starts tried in addition (e.g. a solution at a neighbouring d).
     progress : bool
-        tqdm bar on stderr.  Ctrl-C stops the search and keeps what was found.
+        tqdm bar on stderr.
 
     Returns
     -------
     list of CriticalPoint
         Distinct up to permutations of equal blocks; the identity (global
         minimum) included when found.
+
+        A :class:`SearchResult`: on Ctrl-C the search stops at once and the
+        points found so far (analysed in float64, not polished) come back
+        with ``interrupted`` set to what was done -- callers must report
+        them as partial (the command line exits 130 and marks its files).
     """
     fam = _family(family)
     n = default_starts(fam) if starts is None else int(starts)
@@ -300,19 +376,47 @@ def find_critical_points(family, starts: int | None = None, seed: int = 0, digit
 
         bar = tqdm(candidates, desc=f"find {fam.label()}", file=sys.stderr, leave=False)
         iterator = bar
+    done = 0
     try:
         for x0 in iterator:
             x = solve(fam, x0)
+            done += 1
             if x is None:
                 continue
             key = _canonical(fam, x)
             if key not in found:
                 found[key] = x
     except KeyboardInterrupt:
-        print("interrupted: keeping the critical points found so far", file=sys.stderr)
+        if bar is not None:
+            bar.close()
+            bar = None
+        # keep what was found, analysed in float64 (quick), marked incomplete
+        out = SearchResult(_classify(fam, found, None))
+        out.interrupted = (f"interrupted after {done} of {len(candidates)} starts; "
+                           f"{len(out)} critical points found so far (float64, not polished)")
+        print(f"find: {out.interrupted}", file=sys.stderr)
+        return out
     finally:
         if bar is not None:
             bar.close()
+    return SearchResult(_classify(fam, found, digits))
+
+
+class SearchResult(list):
+    """The critical points a search returned, and whether it was cut short.
+
+    ``interrupted`` is None for a complete search, else a sentence saying how
+    much was done (Ctrl-C): such a list must be reported as partial.
+    """
+
+    interrupted: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.interrupted is None
+
+
+def _classify(fam, found, digits):
     out = []
     seen = set()
     unpolished = 0
@@ -347,13 +451,26 @@ def _lowest_spurious(points):
 def _continue_step(partition_fn, cur, x, prev, nxt):
     """Solve at ``nxt`` from the solution ``x`` at ``cur``: first from the
     secant prediction (linear in log d through the previous solution), then from x."""
+    from .isotypic_spectrum import AUTO_PRECISION_D, working_digits
+
     fam = _family(partition_fn(nxt))
+    guesses = []
     if prev is not None and prev[0] < cur:
         t = np.log(nxt / cur) / np.log(cur / prev[0])
-        y = solve(fam, x + t * (x - prev[1]))
+        guesses.append(x + t * (x - prev[1]))
+    guesses.append(x)
+    for g in guesses:
+        y = solve(fam, g)
         if y is not None:
             return y
-    return solve(fam, x)
+    if fam.d > AUTO_PRECISION_D:
+        # float64 cannot reach the gradient tolerance at large d: Newton in mpmath
+        for g in guesses:
+            try:
+                return np.array([float(v) for v in polish(fam, g, working_digits(fam.d), maxiter=12)])
+            except (InputError, ZeroDivisionError):
+                continue
+    return None
 
 
 def follow_family(partition_fn, ds, start=None, digits: int | None = None, starts: int | None = None,
@@ -376,8 +493,13 @@ def follow_family(partition_fn, ds, start=None, digits: int | None = None, start
 
     Returns
     -------
-    list of CriticalPoint, one per d reached (a KeyboardInterrupt, or a
-    failed continuation step, ends the list early).
+    list of CriticalPoint, one per d reached (a failed continuation step
+    ends the list early).
+
+    Raises
+    ------
+    landscape.errors.Interrupted
+        On Ctrl-C, with the points finished so far in ``partial``.
     """
     if isinstance(partition_fn, str):
         from .fixed_points import parse_partition
@@ -392,7 +514,10 @@ def follow_family(partition_fn, ds, start=None, digits: int | None = None, start
         return []
     fam0 = partition_fn(ds[0])
     if start is None:
-        best = _lowest_spurious(find_critical_points(fam0, starts, seed))
+        found = find_critical_points(fam0, starts, seed)
+        if not found.complete:
+            raise Interrupted([], found.interrupted)
+        best = _lowest_spurious(found)
         if best is None:
             raise InputError(f"no spurious critical point found in {fam0.label()}")
         x = np.asarray(best.params, float)
@@ -428,7 +553,7 @@ def follow_family(partition_fn, ds, start=None, digits: int | None = None, start
             if bar is not None:
                 bar.update(1)
     except KeyboardInterrupt:
-        print("interrupted: keeping the dimensions finished so far", file=sys.stderr)
+        raise Interrupted(out, f"interrupted: {len(out)} of {len(ds)} dimensions finished") from None
     finally:
         if bar is not None:
             bar.close()

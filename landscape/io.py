@@ -25,6 +25,7 @@ import csv
 import json
 import math
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
@@ -34,7 +35,44 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["Point", "read_point", "write_point", "to_fraction", "atomic_write_text"]
+__all__ = ["Point", "read_point", "write_point", "to_fraction", "atomic_write_text", "strict_json_load",
+           "StagedOutputs", "MAX_DIGITS", "MAX_EXPONENT", "MAX_JSON_DEPTH", "MAX_FILE_BYTES"]
+
+#: Largest number of digits accepted in one number (mantissa), and largest
+#: decimal exponent: exact conversion of ``"1e999999999"`` would expand 10^exp.
+MAX_DIGITS = 4000
+MAX_EXPONENT = 4000
+#: Deepest nesting accepted in a JSON file (points and certificates need < 10).
+MAX_JSON_DEPTH = 64
+#: Largest input file read (bytes).
+MAX_FILE_BYTES = 200 * 2**20
+
+_DECIMAL = re.compile(r"^[+-]?(?:(\d+)(?:\.(\d*))?|\.(\d+))(?:[eE]([+-]?\d+))?$")
+_RATIONAL = re.compile(r"^[+-]?\d+\s*/\s*[+-]?\d+$")
+
+
+def short(x, limit: int = 40) -> str:
+    """``repr(x)`` cut to ``limit`` characters (error messages stay one short line)."""
+    r = repr(x)
+    return r if len(r) <= limit else r[: limit - 5] + "...(" + str(len(r)) + " chars)"
+
+
+def _check_number_text(s: str, where: str) -> None:
+    """Refuse decimal / rational strings whose exact value is too large to expand."""
+    m = _DECIMAL.match(s)
+    if m:
+        digits = len(m.group(1) or "") + len(m.group(2) or "") + len(m.group(3) or "")
+        exp_text = m.group(4)
+        if exp_text is not None and len(exp_text.lstrip("+-")) > 6:
+            raise InputError(f"{where}: exponent of {short(s)} is out of range (|exponent| <= {MAX_EXPONENT})")
+        exp = int(exp_text) if exp_text is not None else 0
+        if abs(exp) > MAX_EXPONENT:
+            raise InputError(f"{where}: exponent {exp} of {short(s)} is out of range (|exponent| <= {MAX_EXPONENT})")
+        if digits > MAX_DIGITS:
+            raise InputError(f"{where}: {short(s)} has {digits} digits (at most {MAX_DIGITS})")
+        return
+    if _RATIONAL.match(s) and len(s) > 2 * MAX_DIGITS + 3:
+        raise InputError(f"{where}: {short(s)} is too long (at most {MAX_DIGITS} digits above and below the bar)")
 
 
 def to_fraction(x, where: str = "entry") -> Fraction:
@@ -63,6 +101,8 @@ def to_fraction(x, where: str = "entry") -> Fraction:
     if isinstance(x, Fraction):
         return x
     if isinstance(x, (int, np.integer)):
+        if isinstance(x, int) and x.bit_length() > 3.33 * MAX_DIGITS:
+            raise InputError(f"{where} is an integer with more than {MAX_DIGITS} digits")
         return Fraction(int(x))
     if isinstance(x, (float, np.floating)):
         if not math.isfinite(float(x)):
@@ -70,13 +110,14 @@ def to_fraction(x, where: str = "entry") -> Fraction:
         return Fraction(float(x))
     if isinstance(x, str):
         s = x.strip()
+        _check_number_text(s, where)
         try:
             f = Fraction(s)
         except (ValueError, ZeroDivisionError):
             low = s.lower().lstrip("+-")
             if low in ("nan", "inf", "infinity"):
-                raise InputError(f"{where} is {x!r}, not a finite number") from None
-            raise InputError(f"{where} is {x!r}, not a number") from None
+                raise InputError(f"{where} is {short(x)}, not a finite number") from None
+            raise InputError(f"{where} is {short(x)}, not a number") from None
         return f
     # mpmath mpf, sympy Rational/Float and similar: go through a decimal string
     try:
@@ -86,6 +127,8 @@ def to_fraction(x, where: str = "entry") -> Fraction:
             if not mpmath.isfinite(x):
                 raise InputError(f"{where} is {x}, not a finite number")
             man, exp = x.man_exp
+            if abs(int(exp)) > 4 * MAX_EXPONENT:
+                raise InputError(f"{where} = {mpmath.nstr(x, 5)} is out of range (|exponent| <= {MAX_EXPONENT})")
             return Fraction(int(man)) * (Fraction(2) ** int(exp))
     except ImportError:  # pragma: no cover
         pass
@@ -97,7 +140,7 @@ def to_fraction(x, where: str = "entry") -> Fraction:
             return Fraction(int(r.p), int(r.q))
     except ImportError:  # pragma: no cover
         pass
-    raise InputError(f"{where} is {x!r}, not a number")
+    raise InputError(f"{where} is {short(x)}, not a number")
 
 
 def _matrix(rows, name: str) -> np.ndarray:
@@ -202,10 +245,38 @@ class Point:
                     )
         return cls(Wm, Vm, a, b)
 
+    #: Entries (nonzero, in absolute value) a float64 evaluation of the loss,
+    #: gradient and Hessian carries without overflow or underflow: products
+    #: of two norms and squared norms of rows stay far inside float64's range.
+    FLOAT_RANGE = (1e-100, 1e100)
+
+    def float_safe(self) -> bool:
+        """Whether every nonzero entry lies in :attr:`FLOAT_RANGE`, so float64
+        arithmetic neither overflows nor underflows (else use ``as_mp``)."""
+        lo, hi = (Fraction(x) for x in self.FLOAT_RANGE)
+        for M in (self.W, self.V, self.alpha, self.beta):
+            for x in np.asarray(M).ravel():
+                if x != 0 and not (lo <= abs(x) <= hi):
+                    return False
+        return True
+
     def as_float(self):
-        """``(W, V, alpha, beta)`` as numpy float64 arrays (rounded)."""
-        f = np.vectorize(float, otypes=[float])
-        return f(self.W), f(self.V), f(self.alpha), f(self.beta)
+        """``(W, V, alpha, beta)`` as numpy float64 arrays (rounded).
+
+        Raises
+        ------
+        InputError
+            If an entry is beyond float64's range (it would become inf).
+        """
+        def f(q):
+            try:
+                return float(q)
+            except OverflowError:
+                raise InputError(f"an entry of about 10^{_log10(q):.0f} is beyond float64's range; "
+                                 "use --precision P (mpmath) for this point") from None
+
+        g = np.vectorize(f, otypes=[float])
+        return g(self.W), g(self.V), g(self.alpha), g(self.beta)
 
     def as_mp(self, mp=None):
         """``(W, V, alpha, beta)`` as object arrays of ``mpmath.mpf`` at ``mp.prec``."""
@@ -234,6 +305,11 @@ class Point:
         }
 
 
+def _log10(q: Fraction) -> float:
+    q = abs(q)
+    return (len(str(q.numerator)) - len(str(q.denominator))) if q else 0.0
+
+
 def _fraction_to_decimal(q: Fraction, digits: int) -> str:
     """Exact decimal string when ``q`` terminates within ``digits`` significant
     digits, otherwise ``q`` rounded to ``digits`` significant digits."""
@@ -252,8 +328,112 @@ def _fraction_to_decimal(q: Fraction, digits: int) -> str:
         return mpmath.nstr(mpmath.mpf(q.numerator) / q.denominator, digits, strip_zeros=False)
 
 
+def _reject_duplicates(pairs):
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise InputError(f"duplicate key {short(key)} in a JSON object")
+        out[key] = value
+    return out
+
+
+def _reject_constant(name):
+    raise InputError(f"{name} is not a finite number (JSON allows finite numbers only)")
+
+
+def _json_depth_ok(text: str, limit: int) -> bool:
+    """Whether brackets outside strings nest at most ``limit`` deep (linear scan)."""
+    depth = 0
+    in_string = escape = False
+    for ch in text:
+        if in_string:
+            if escape:
+                escape = False
+            elif ch == "\\":
+                escape = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def strict_json_load(path, what: str = "file"):
+    """Parse a JSON file strictly: one line of :class:`InputError` for anything odd.
+
+    Numbers are returned as their decimal strings (exact; no float overflow,
+    no ``1e999 -> inf``), ``NaN``/``Infinity`` are refused, duplicate keys are
+    refused, nesting deeper than :data:`MAX_JSON_DEPTH` is refused, and so are
+    numbers with more than :data:`MAX_DIGITS` digits or an exponent beyond
+    :data:`MAX_EXPONENT` (their exact value would take unbounded work).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "x.json"
+    >>> _ = f.write_text('{"a": 1, "a": 2}')
+    >>> strict_json_load(f)
+    Traceback (most recent call last):
+    ...
+    landscape.errors.InputError: cannot read ...x.json: duplicate key 'a' in a JSON object
+    """
+    path = Path(path)
+    text = _read_text(path)
+
+    def number(s):
+        _check_number_text(s, "a number")
+        return s
+
+    if not _json_depth_ok(text, MAX_JSON_DEPTH):
+        raise InputError(f"cannot read {path}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(text, parse_float=number, parse_int=number, parse_constant=_reject_constant,
+                          object_pairs_hook=_reject_duplicates)
+    except InputError as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"cannot read {path}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    except (RecursionError, ValueError) as exc:
+        raise InputError(f"cannot read {path}: not a valid {what} ({type(exc).__name__})") from None
+
+
+def _read_text(path: Path) -> str:
+    _check_input_file(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except UnicodeDecodeError:
+        raise InputError(f"cannot read {path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _check_input_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"cannot read {path}: no such file")
+    if path.is_dir():
+        raise InputError(f"cannot read {path}: it is a directory")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"cannot read {path}: {size} bytes (at most {MAX_FILE_BYTES} bytes)")
+    if size == 0:
+        raise InputError(f"cannot read {path}: the file is empty")
+
+
 def read_point(path, V_path=None) -> Point:
     """Read a point from ``.json``, ``.npy`` or ``.csv``; see the module docstring.
+
+    JSON is read by :func:`strict_json_load` (exact numbers, duplicate keys
+    and overflow literals refused, bounded depth and digits).
 
     Raises
     ------
@@ -261,49 +441,117 @@ def read_point(path, V_path=None) -> Point:
         Unreadable or malformed file, wrong shapes, NaN/inf, zero rows.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"cannot read {path}: no such file")
+    _check_input_file(path)
     suffix = path.suffix.lower()
     V = alpha = beta = None
-    try:
-        if suffix == ".json":
-            with open(path) as fh:
-                data = json.load(fh, parse_float=str, parse_int=str)
-            if not isinstance(data, dict) or "W" not in data:
-                raise InputError(f"{path}: a point file must be a JSON object with a key \"W\"")
-            W = data["W"]
-            V, alpha, beta = data.get("V"), data.get("alpha"), data.get("beta")
-        elif suffix == ".npy":
+    if suffix == ".json":
+        data = strict_json_load(path, "point file")
+        if not isinstance(data, dict) or "W" not in data:
+            raise InputError(f"{path}: a point file must be a JSON object with a key \"W\"")
+        unknown = sorted(set(data) - {"W", "V", "alpha", "beta"})
+        if unknown:
+            raise InputError(f"{path}: unknown key {short(unknown[0])} (a point file has W, V, alpha, beta)")
+        W = data["W"]
+        V, alpha, beta = data.get("V"), data.get("alpha"), data.get("beta")
+    elif suffix == ".npy":
+        try:
             W = np.load(path, allow_pickle=False)
-            if W.dtype.kind not in "iuf":
-                raise InputError(f"{path}: .npy must hold a numeric 2-D array, got dtype {W.dtype}")
-        elif suffix == ".csv":
-            with open(path, newline="") as fh:
-                W = [[c for c in row] for row in csv.reader(fh) if row and any(c.strip() for c in row)]
-        else:
-            raise InputError(f"{path}: unknown point format {suffix!r} (use .json, .npy or .csv)")
-    except InputError:
-        raise
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}".splitlines()[0]) from None
+        except Exception as exc:  # numpy raises ValueError, EOFError, OSError, ... on a broken file
+            raise InputError(f"cannot read {path}: not a valid .npy file ({type(exc).__name__})") from None
+        if not isinstance(W, np.ndarray) or W.dtype.kind not in "iuf":
+            raise InputError(f"{path}: .npy must hold a numeric 2-D array, got {getattr(W, 'dtype', type(W))}")
+        if W.ndim != 2:
+            raise InputError(f"{path}: .npy must hold a 2-D array, got {W.ndim} dimensions")
+    elif suffix == ".csv":
+        text = _read_text(path)
+        try:
+            W = [[c for c in row] for row in csv.reader(text.splitlines()) if row and any(c.strip() for c in row)]
+        except csv.Error as exc:
+            raise InputError(f"cannot read {path}: {exc}") from None
+    else:
+        raise InputError(f"{path}: unknown point format {short(suffix)} (use .json, .npy or .csv)")
     if V_path is not None:
         V = read_point(V_path).W
     return Point.from_arrays(W, V, alpha, beta)
 
 
-def atomic_write_text(path, text: str) -> None:
+def file_mode(executable: bool = False) -> int:
+    """Permissions of every file this project writes: ``0666`` (``0777`` for a
+    script) minus the umask -- what ``open(path, "w")`` would give."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return (0o777 if executable else 0o666) & ~mask
+
+
+def atomic_write_text(path, text: str, executable: bool = False) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename, so a
-    crash or an interrupt never leaves a half-written file."""
+    crash or an interrupt never leaves a half-written file.  The file gets
+    :func:`file_mode` permissions (``mkstemp`` alone would make it 0600)."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
+        os.chmod(tmp, file_mode(executable))
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+class StagedOutputs:
+    """Several output files written all-or-nothing.
+
+    Each output is first written to a temporary file next to its target
+    (:meth:`path` gives the temporary name to write to); :meth:`commit`
+    renames them all at the end; leaving the ``with`` block without commit
+    (an error, Ctrl-C) removes every temporary, so no output is left behind.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> with StagedOutputs() as out:
+    ...     _ = out.path(d / "a.txt").write_text("a")
+    ...     _ = out.path(d / "b.txt").write_text("b")
+    ...     out.commit()
+    >>> sorted(p.name for p in d.iterdir())
+    ['a.txt', 'b.txt']
+    """
+
+    def __init__(self):
+        self._pending: list[tuple[Path, Path, bool]] = []
+        self._done = False
+
+    def path(self, target, executable: bool = False) -> Path:
+        target = Path(target)
+        fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=target.suffix)
+        os.close(fd)
+        self._pending.append((Path(tmp), target, executable))
+        return Path(tmp)
+
+    def write_text(self, target, text: str, executable: bool = False) -> None:
+        self.path(target, executable).write_text(text)
+
+    def commit(self) -> None:
+        for tmp, _, executable in self._pending:
+            os.chmod(tmp, file_mode(executable))
+        for tmp, target, _ in self._pending:
+            os.replace(tmp, target)
+        self._done = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if not self._done:
+            for tmp, _, _ in self._pending:
+                try:
+                    os.unlink(tmp)
+                except FileNotFoundError:
+                    pass
+        return False
 
 
 def write_point(path, point: Point, digits: int | None = None) -> None:
@@ -325,10 +573,11 @@ def write_point(path, point: Point, digits: int | None = None) -> None:
         os.close(fd)
         try:
             np.save(tmp, Wf)
+            os.chmod(tmp, file_mode())
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
     else:
-        raise InputError(f"{path}: unknown point format {suffix!r} (use .json, .npy or .csv)")
+        raise InputError(f"{path}: unknown point format {short(suffix)} (use .json, .npy or .csv)")

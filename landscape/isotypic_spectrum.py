@@ -190,6 +190,42 @@ def _near_trivial(p: int) -> list[tuple]:
     return out
 
 
+def _content_sum(lam: tuple) -> int:
+    """Sum of contents ``col − row`` over the boxes of λ, in O(number of rows)
+    (``Σ_i λ_i(λ_i − 1)/2 − i λ_i``); equals :func:`symmetry.irreps.content_sum`."""
+    return sum(x * (x - 1) // 2 - i * x for i, x in enumerate(lam))
+
+
+def _near_trivial_dim(lam: tuple) -> int:
+    """``dim λ`` by the hook length formula in O(|λ| − λ_1) operations.
+
+    With ``a = λ_1``, tail ``μ = λ_2, λ_3, …`` and ``c_j`` the boxes below
+    column j of the first row, the first-row hooks are ``a − j + c_j``, which
+    is ``a − j`` beyond column ``μ_1``: their product ``(a − μ_1)!`` cancels
+    against ``n!`` and ``dim λ = n!/(a − μ_1)! / (Π_{j<μ_1}(a − j + c_j) ·
+    hooks(μ))`` -- no factorial of n (:func:`symmetry.irreps.hook_dimension`
+    takes time growing with n, which made the isotypic spectrum O(d)).
+    """
+    lam = tuple(x for x in lam if x)
+    a, mu = lam[0], lam[1:]
+    n = sum(lam)
+    m1 = mu[0] if mu else 0
+    num = 1
+    for t in range(a - m1 + 1, n + 1):
+        num *= t
+    cols = [sum(1 for x in mu if x > j) for j in range(m1)]
+    den = 1
+    for j in range(m1):
+        den *= a - j + cols[j]
+    for i, x in enumerate(mu):  # hooks inside the tail
+        for j in range(x):
+            arm = x - j - 1
+            leg = sum(1 for y in mu[i + 1:] if y > j)
+            den *= arm + leg + 1
+    assert num % den == 0, lam
+    return num // den
+
+
 @dataclass
 class IrrepPart:
     """The λ-isotypic part of ``Fix(G')`` (exact, independent of the point).
@@ -221,7 +257,7 @@ def isotypic_structure(parts: tuple, extra: tuple = ()):
     """
     import flint
 
-    from symmetry.irreps import content_sum, hook_dimension, partition_label
+    from symmetry.irreps import partition_label
 
     fam = Family(tuple(parts), tuple(extra))
     sizes_rows = fam.row_sizes
@@ -232,7 +268,7 @@ def isotypic_structure(parts: tuple, extra: tuple = ()):
     cands = []
     for p in sizes_rows:
         lams = _near_trivial(p)
-        cs = [content_sum(lam) for lam in lams]
+        cs = [_content_sum(lam) for lam in lams]
         assert len(set(cs)) == len(cs), (p, lams)
         cands.append(list(zip(lams, cs)))
     parts_out = []
@@ -255,7 +291,7 @@ def isotypic_structure(parts: tuple, extra: tuple = ()):
         dim = 1
         for l, (lam, _) in enumerate(combo):
             f *= _paths(lam, _r(sizes_rows[l]))
-            dim *= hook_dimension(lam)
+            dim *= _near_trivial_dim(lam)
         assert len(cols) % f == 0, (combo, len(cols), f)
         # exact Gram–Schmidt in the inner product D = diag(orbit sizes)
         basis, gram = [], []
@@ -358,45 +394,118 @@ def isotypic_blocks(family, params, ctx: Context = FLOAT) -> list[IsotypicBlock]
     return out
 
 
-def family_spectrum(family, params, digits: int | None = None) -> Spectrum:
+#: Above this d a "float64" spectrum is computed in mpmath at :func:`working_digits`
+#: digits and rounded to float: float64 sums over orbits of ~d² cells lose about
+#: 2 log10(d) digits (measured: relative error 4e-11 at d = 10⁵), which at d = 10⁶
+#: both spoils λ_min and lets distinct eigenvalues fall within one grouping tolerance.
+AUTO_PRECISION_D = 1000
+
+#: Relative grouping tolerance of a float64 isotypic spectrum (the blocks are small;
+#: their float64 error is ~1e-13 of the largest eigenvalue up to AUTO_PRECISION_D).
+FLOAT_GROUP_TOL = 1e-10
+
+
+def working_digits(d: int) -> int:
+    """Digits used for a float64-reported spectrum at dimension ``d``: 16 + 3 log10(d)
+    (every float64 digit of the result is then right; see AUTO_PRECISION_D)."""
+    return 16 + 3 * len(str(int(d)))
+
+
+def family_spectrum(family, params, digits: int | None = None, merge: bool = True) -> Spectrum:
     """Grouped Hessian spectrum at the point ``params`` of ``Fix(H)``, by irreps.
 
     Parameters
     ----------
     digits : int, optional
-        ``None``: float64 (``eigvalsh`` of each block); otherwise mpmath with
-        ``digits`` significant digits (``mpmath.eigsy``).
+        ``None``: values reported as float64 -- computed in float64 (``eigvalsh``
+        of each block) up to ``d = AUTO_PRECISION_D`` and in mpmath at
+        :func:`working_digits` ``(d)`` digits beyond, so that the reported
+        digits are right at any d; otherwise mpmath with ``digits``
+        significant digits (``mpmath.eigsy``).
+    merge : bool
+        Merge equal eigenvalues of different irreps into one entry (as the
+        dense method does): its ``irrep`` is the labels joined by `` + `` and
+        ``components`` lists ``(irrep, multiplicity)`` of each part.  Values
+        are equal when they agree within the grouping tolerance.
 
     Returns
     -------
     Spectrum
         ``method="isotypic"``, every eigenvalue with its irrep label and exact
-        multiplicity (``dim λ`` times its multiplicity within the block).
+        multiplicity (``dim λ`` times its multiplicity within the block);
+        ``extra["working_digits"]`` when the precision was raised automatically.
     """
     fam = _family(family)
-    ctx = FLOAT if digits is None else mp_context(digits)
+    work = digits
+    if digits is None and fam.d > AUTO_PRECISION_D:
+        work = working_digits(fam.d)
+    ctx = FLOAT if work is None else mp_context(work)
     blocks = isotypic_blocks(fam, params, ctx)
     per_block = []
     allvals = []
     for blk in blocks:
-        if digits is None:
+        if work is None:
             vals = sorted(np.linalg.eigvalsh(blk.C.astype(float)))
         else:
             mp = ctx.mp
             vals = sorted(mp.eigsy(mp.matrix(blk.C.tolist()), eigvals_only=True))
         f = blk.copies
         reps = [sum(vals[t * f:(t + 1) * f][1:], vals[t * f]) / f for t in range(len(vals) // f)]
+        if digits is None and work is not None:
+            reps = [float(v) for v in reps]
         per_block.append((blk, reps))
         allvals += reps
-    tol = grouping_tolerance(allvals, digits)
+    if work is None:
+        tol = FLOAT_GROUP_TOL * max([1.0] + [abs(float(v)) for v in allvals])
+    else:
+        tol = grouping_tolerance(allvals, work)
     eigs = []
     for blk, reps in per_block:
-        for e in group_eigenvalues(reps, digits, tol, irrep=blk.irrep):
-            eigs.append(Eigenvalue(e.value, e.multiplicity * blk.dim, blk.irrep, e.spread))
+        for e in group_eigenvalues(reps, work, tol, irrep=blk.irrep):
+            eigs.append(Eigenvalue(e.value, e.multiplicity * blk.dim, blk.irrep, e.spread,
+                                   components=[(blk.irrep, e.multiplicity * blk.dim)]))
     eigs.sort(key=lambda e: (float(e.value), e.irrep))
-    return Spectrum(eigs, "isotypic", tol, digits,
-                    extra={"family": fam.label(), "parts": list(fam.parts), "extra_rows": list(fam.extra),
-                           "blocks": len(blocks)})
+    if merge:
+        eigs = merge_across_irreps(eigs, tol)
+    extra = {"family": fam.label(), "parts": list(fam.parts), "extra_rows": list(fam.extra), "blocks": len(blocks)}
+    if work != digits:
+        extra["working_digits"] = work
+    return Spectrum(eigs, "isotypic", tol, digits, extra=extra)
+
+
+def merge_across_irreps(eigs: list, tol: float) -> list:
+    """Merge sorted eigenvalues of different irreps that agree within ``tol``
+    (chained): one :class:`Eigenvalue` per distinct value, multiplicities
+    added, ``components`` keeping each irrep's share.
+
+    Examples
+    --------
+    >>> from landscape.spectrum import Eigenvalue
+    >>> e = merge_across_irreps([Eigenvalue(0.5, 2, "[2,1]", components=[("[2,1]", 2)]),
+    ...                          Eigenvalue(0.5, 1, "[3]", components=[("[3]", 1)])], 1e-12)
+    >>> [(x.value, x.multiplicity, x.irrep) for x in e]
+    [(0.5, 3, '[2,1] + [3]')]
+    """
+    groups: list[list] = []
+    for e in eigs:
+        if groups and float(e.value) - float(groups[-1][-1].value) <= tol:
+            groups[-1].append(e)
+        else:
+            groups.append([e])
+    out = []
+    for g in groups:
+        if len(g) == 1:
+            out.append(g[0])
+            continue
+        total = sum(e.multiplicity for e in g)
+        value = g[0].value * g[0].multiplicity
+        for e in g[1:]:
+            value = value + e.value * e.multiplicity
+        value = value / total
+        comps = [c for e in g for c in (e.components or [(e.irrep, e.multiplicity)])]
+        spread = max(abs(float(e.value) - float(value)) + e.spread for e in g)
+        out.append(Eigenvalue(value, total, " + ".join(c[0] for c in comps), spread, components=comps))
+    return out
 
 
 def _is_identity(V, d):

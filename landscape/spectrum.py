@@ -45,6 +45,9 @@ class Eigenvalue:
     multiplicity: int
     irrep: str | None = None
     spread: float = 0.0  # max distance of the grouped numerical values from ``value``
+    #: ``[(irrep, multiplicity)]`` when equal values of several irreps were merged
+    #: (``irrep`` is then their labels joined by `` + ``); None otherwise.
+    components: list | None = None
 
 
 @dataclass

@@ -57,13 +57,15 @@ from landscape.fixed_points import Family, reduced_hessian, reduced_loss, reduce
 from landscape.io import to_fraction
 
 from .arb_context import ArbContext, arb_number, to_arb_mat
+from .existence import MAX_SCALED_CONDITION, scaled_inverse
 from .interlacing import rational_vector, rayleigh_enclosure
 from .verdict import Verdict, _down, _up, lambda_min_lower_bound
 
 #: A certificate is about the critical point near its input: farther than this and we refuse.
 MAX_INPUT_DISTANCE = 1e-3
 
-__all__ = ["FamilyResult", "certify_family", "refine_parts", "refine_params", "polish_family", "krawczyk_family"]
+__all__ = ["FamilyResult", "certify_family", "refine_parts", "refine_params", "polish_family", "krawczyk_family",
+           "scaled_inverse"]  # scaled_inverse re-exported from certificates.existence
 
 
 def refine_parts(parts) -> tuple[list[int], list[int]]:
@@ -153,9 +155,11 @@ def krawczyk_family(parts, center, prec: int = 192):
             return False, None, None, None, "gradient enclosure is not finite"
         grad_bound = max(float(x.abs_upper()) for x in g)
         Jf = np.asarray(reduced_hessian(fam, [float(v) for v in center], ctx=FLOAT), float)
-        if not np.all(np.isfinite(Jf)) or np.linalg.cond(Jf) > 1e12:
-            return False, None, None, grad_bound, "reduced Hessian is (near-)singular: Krawczyk cannot contract"
-        Cm = to_arb_mat(np.linalg.inv(Jf))
+        Cf, cond = scaled_inverse(Jf, fam.orbit_sizes)
+        if Cf is None or cond > MAX_SCALED_CONDITION:
+            return False, None, None, grad_bound, (f"reduced Hessian is (near-)singular (condition number "
+                                                  f"{cond:.2e} after orbit scaling): Krawczyk cannot contract")
+        Cm = to_arb_mat(Cf)
         step = Cm * flint.arb_mat(n, 1, list(g))
         size = max(float(step[i, 0].abs_upper()) for i in range(n))
         reason = "no radius tried"

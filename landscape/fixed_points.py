@@ -71,6 +71,8 @@ __all__ = [
     "symbolic_reduced_loss",
     "Evaluator",
     "split_params",
+    "residual_threshold",
+    "residual_acceptable",
 ]
 
 
@@ -658,6 +660,58 @@ def reduced_jacobian(family, params, ctx: Context = FLOAT):
         for c, (_, orbit) in enumerate(reps):
             J[r, c] = ev.orbit_hessian_sum(x, orbit)
     return J
+
+
+#: Residuals up to this many rounding units of ``‖J‖∞ ‖x‖∞`` are float64 round-off.
+ROUNDING_UNITS = 8
+
+
+def residual_threshold(family, x, tol: float = 1e-11, J=None) -> float:
+    """Largest ``max|g|`` accepted for a float64 root ``x`` of the reduced gradient.
+
+    ``max(tol · max(1, ‖x‖∞), ROUNDING_UNITS · ε · ‖J‖∞ · max(1, ‖x‖∞))`` with
+    ``J`` = :func:`reduced_jacobian` at ``x`` and ``ε = 2⁻⁵²``.  The second
+    term is the residual that rounding ``x`` to float64 alone produces
+    (``g(x + δ) ≈ J δ`` with ``|δ| ≤ ε |x|``); it grows with d because the
+    orbit sums in ``J`` do (``‖J‖∞ ≈ 0.41 d`` for type A: 9e-11 at d = 10⁶,
+    where the measured floor is 1.2e-11 and an absolute 1e-11 rejects the
+    root).  Below d ≈ 10⁴ the first term wins, so the acceptance there is
+    the absolute one of :func:`landscape.critical_points.solve`.
+
+    Examples
+    --------
+    >>> from landscape.fixed_points import Family
+    >>> residual_threshold(Family((5, 1)), [1, 1, 0, 0, 0])
+    1e-11
+    """
+    fam = _family(family)
+    x = np.asarray(x, dtype=float)
+    if J is None:
+        J = reduced_jacobian(fam, x)
+    scale = max(1.0, float(np.abs(x).max()))
+    norm_J = float(np.abs(np.asarray(J, dtype=float)).sum(axis=1).max())
+    return max(tol * scale, ROUNDING_UNITS * np.finfo(float).eps * norm_J * scale)
+
+
+def residual_acceptable(family, x, g=None, tol: float = 1e-11, J=None) -> bool:
+    """Whether ``x`` is a float64 root of the reduced gradient up to ``tol`` or
+    round-off (:func:`residual_threshold`), relative to the problem's scale.
+
+    Examples
+    --------
+    >>> from landscape.fixed_points import Family
+    >>> residual_acceptable(Family((5, 1)), [1, 1, 0, 0, 0])   # W = I_6
+    True
+    >>> residual_acceptable(Family((5, 1)), [1, 1, 0, 0, 1e-6])
+    False
+    """
+    fam = _family(family)
+    if g is None:
+        g = reduced_gradient(fam, x)
+    g = np.asarray(g, dtype=float)
+    if not np.all(np.isfinite(g)):
+        return False
+    return bool(np.abs(g).max() <= residual_threshold(fam, x, tol, J))
 
 
 def reduced_loss_gradient(family, params, ctx: Context = FLOAT):

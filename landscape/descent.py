@@ -204,8 +204,9 @@ def gradient_descent(
             loss = np.asarray(loss, dtype=float)
         grads = (grads,) if single else tuple(grads)
         total = tuple(g + weight_decay * p for g, p in zip(grads, cur)) if weight_decay else grads
-        gmax = np.max(_per_run(lambda x: np.abs(x).max(axis=1), total), axis=0)
-        gfro = np.sqrt(np.sum(_per_run(lambda x: (x * x).sum(axis=1), total), axis=0))
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught just below
+            gmax = np.max(_per_run(lambda x: np.abs(x).max(axis=1), total), axis=0)
+            gfro = np.sqrt(np.sum(_per_run(lambda x: (x * x).sum(axis=1), total), axis=0))
         measure = gmax if norm == "max" else gfro
 
         if backup is not None:

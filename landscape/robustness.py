@@ -80,6 +80,7 @@ __all__ = [
     "sweep",
     "summarise",
     "plot_sweep",
+    "toy_data",
     "toy_line",
     "plot_toy_line",
 ]
@@ -654,35 +655,56 @@ def _savefig(fig, path) -> None:
         raise
 
 
-def toy_line(variants=None, samples: int = 40, width: int = 100, steps: int = 3000, step: float = 1.0,
+def toy_data(samples: int = 40, seed: int = 0, extent: float = 1.6, frequency: float = 1.5):
+    """The toy sample: points ``(t, 0)`` on the x₁-axis of R², labels ``sign(sin(π · frequency · t))``.
+
+    ``t`` uniform on ``[−extent, extent]``, keeping only points with
+    ``|sin(π · frequency · t)| >= 0.3`` (a margin around each label change), so
+    that the labels alternate along the line in several intervals.
+    """
+    rng = _stream(seed, _DATA, 0)
+    t = []
+    while len(t) < samples:
+        c = rng.uniform(-extent, extent)
+        if abs(math.sin(math.pi * frequency * c)) >= 0.3:
+            t.append(c)
+    t = np.array(t)
+    X = np.stack([t, np.zeros_like(t)], axis=1)
+    return X, np.where(np.sin(math.pi * frequency * t) > 0, 1.0, -1.0)
+
+
+def toy_line(variants=None, samples: int = 40, width: int = 100, steps: int = 5000, step: float = 1.0,
              seed: int = 0, grid: int = 201, extent: float = 2.0):
-    """The paper's toy case: data on a line in R² (the x₁-axis), labels ``sign(x₁)``.
+    """The paper's toy case: data on a line in R² (the x₁-axis), labels alternating along it.
 
     Trains the finite-setting network (biases, trainable second layer,
-    logistic loss, :func:`landscape.descent.gradient_descent`) once per
-    variant ``(name, init_scale, weight_decay)`` -- by default standard
-    init, small init, and weight decay -- from the same start direction and
-    sample, and evaluates ``f`` on a ``grid × grid`` square ``[−extent,
-    extent]²``.  Returns a list of dicts with the grid values, the sample,
-    the training loss/accuracy and the probe's median flip distance at fresh
-    points of the line.
+    logistic loss, :func:`landscape.descent.gradient_descent`) on
+    :func:`toy_data` once per variant ``(name, init_scale, weight_decay)`` --
+    by default standard init, small init, and weight decay -- from the same
+    start direction, and evaluates ``f`` on a ``grid × grid`` square
+    ``[−extent, extent]²``.  Returns a list of dicts with the grid values, the
+    sample, the training loss/accuracy, and the probe at the training points
+    (median ``|P⊥∇f|``, median flip distance along ``x₂``).
     """
     variants = variants or [("standard init (s = 1)", 1.0, 0.0), ("small init (s = 0.05)", 0.05, 0.0),
-                            ("weight decay (s = 1, λ = 0.01)", 1.0, 0.01)]
+                            ("weight decay (s = 1, λ = 5e-4)", 1.0, 5e-4)]
     config = ProbeConfig(setting="finite", d=2, r=1, width=width, samples=samples, steps=steps, step=step,
-                         seed=seed, basis="coordinate", test_points=200).checked()
+                         seed=seed, basis="coordinate").checked()
     U = basis(config)
+    X, y = toy_data(samples, seed)
     xs = np.linspace(-extent, extent, grid)
     G = np.stack(np.meshgrid(xs, xs), axis=-1).reshape(-1, 2)
     out = []
     for name, s, lam in variants:
-        tr = train(config, s, lam, [0])
-        X = _sample(config, U, 0, samples, _DATA)
-        y, _ = _labels(U, X)
-        f = forward(G, tr.W, tr.b, tr.a)[0].reshape(grid, grid)
-        pr = probe(tr.W, tr.b, tr.a, _sample(config, U, 0, 200, _TEST), U, config.max_distance)
+        _check_decay(config, lam)
+        obj = EmpiricalObjective(X, y, loss="logistic", bias=True)
+        res = gradient_descent(obj, obj.pack(*initialise(config, s, [0])), step=config.step, tol=config.tol,
+                               max_steps=config.steps, weight_decay=lam)
+        W, b, a = res.params
+        f = forward(G, W, b, a)[0].reshape(grid, grid)
+        pr = probe(W, b, a, X, U, config.max_distance)
         out.append({"name": name, "init_scale": s, "weight_decay": lam, "x": xs, "f": f, "X": X, "y": y,
-                    "train_loss": float(tr.loss[0]), "train_accuracy": float(tr.train_accuracy[0]),
+                    "train_loss": float(res.loss[0]), "train_accuracy": float(obj.accuracy(res.params)[0]),
                     "median_flip_distance": _quantiles(pr["flip_distance"])[1],
                     "median_orth_grad": float(np.median(pr["orth_grad"]))})
     return out

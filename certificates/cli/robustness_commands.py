@@ -152,7 +152,7 @@ def run_robustness(args) -> Outcome:
               f"width {config.width}, {config.steps} steps of size {config.step:g}, {seeds} seeds per cell\n"
               "orth grad = |P_perp grad_x f(x)| at test points on the subspace; flip distance = first sign "
               f"change along -sign(f) P_perp grad_x f (searched exactly up to {config.max_distance:g}; "
-              "'none' = beyond)")
+              "'> bound' = no flip within it)")
     text = header + "\n" + summarise(cells)
     if payload["results"]:
         text += f"\nresults: {out}"

@@ -168,3 +168,21 @@ def test_bad_sweep_lists():
     with pytest.raises(InputError, match="flops"):
         check_sweep(ProbeConfig(setting="finite", d=2000, r=2, width=1000, samples=100_000, steps=10**6),
                     [1.0], [0.0], 5)
+
+
+def test_orthogonal_gradient_has_the_predicted_chi_distribution():
+    """Independent prediction: training of (W U, b, a) never sees W_0 P⊥ (inputs on the subspace),
+    and W_0 P⊥ has i.i.d. N(0, s²/d) entries in the d − r orthogonal directions, independent of W_0 U.
+    Hence, given the trained run, P⊥∇f(x) = Σ_i a_i 1[w_i·x + b_i > 0] P⊥ w_i is Gaussian with
+    covariance s² (1 − ηλ)^{2T} Σ_active a_i² / d on P⊥, and the normalised square has mean d − r."""
+    d, r, seeds, s, lam = 8, 3, 300, 0.7, 0.01
+    cfg = ProbeConfig(setting="gaussian", d=d, r=r, width=6, steps=40, tol=0.0, test_points=1).checked()
+    tr = train(cfg, s, lam, range(seeds))
+    U = basis(cfg)
+    x = subspace.sample_inputs(U, 1, np.random.default_rng(5))
+    res = probe(tr.W, tr.b, tr.a, x, U)
+    active = (np.einsum("d,bkd->bk", x[0], tr.W) > 0)
+    scale2 = s**2 * (1 - cfg.step * lam) ** (2 * cfg.steps) * (active * tr.a**2).sum(axis=1) / d
+    ratio2 = res["orth_grad"][:, 0] ** 2 / scale2
+    se = np.sqrt(2 * (d - r) / seeds)  # chi-square(d − r) has variance 2 (d − r)
+    assert abs(ratio2.mean() - (d - r)) < 4 * se

@@ -155,6 +155,12 @@ def teacher_match(point: Point) -> bool:
     """
     if point.k != point.n:
         return False
+    # necessary condition, O(k log k): equal rows have equal first entries, so the
+    # multisets of first entries (as floats; equal rationals round equally) must agree
+    first_w = np.sort(np.fromiter((float(x) for x in point.W[:, 0]), dtype=float, count=point.k))
+    first_v = np.sort(np.fromiter((float(x) for x in point.V[:, 0]), dtype=float, count=point.n))
+    if not np.array_equal(first_w, first_v):
+        return False
     teacher = sorted((tuple(point.V[j]), point.beta[j]) for j in range(point.n))
     student = sorted((tuple(point.W[i]), point.alpha[i]) for i in range(point.k))
     return teacher == student

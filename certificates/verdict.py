@@ -56,7 +56,8 @@ from .overparam import Split, find_split, merge_split
 #: A certificate is about the critical point near its input: farther than this and we refuse.
 MAX_INPUT_DISTANCE = 1e-3
 
-__all__ = ["Verdict", "CertifyResult", "certify", "lambda_min_lower_bound"]
+__all__ = ["Verdict", "CertifyResult", "certify", "lambda_min_lower_bound", "float_matrix", "find_split_fast",
+           "is_identity", "family_precheck"]
 
 
 class Verdict(enum.Enum):
@@ -87,6 +88,118 @@ class CertifyResult:
     split: Split | None = None
     input_distance: float | None = None
     estimate_min: float | None = None
+
+
+# ---------------------------------------------------------------------------
+# pre-checks at O(k d) cost (issue 12): what a command does before an engine
+
+
+def float_matrix(M) -> np.ndarray:
+    """Float64 copy of a matrix of exact rationals, each entry ``float(q)``
+    (correctly rounded: the values of :meth:`landscape.io.Point.as_float`),
+    converted by one ``fromiter`` pass instead of ``np.vectorize``.
+
+    >>> from fractions import Fraction as F
+    >>> float_matrix(np.array([[F(1, 3), F(2)]], dtype=object)).tolist()
+    [[0.3333333333333333, 2.0]]
+    """
+    M = np.asarray(M)
+    if M.dtype != object:
+        return M.astype(float)
+    return np.fromiter(map(float, M.ravel()), dtype=float, count=M.size).reshape(M.shape)
+
+
+def is_identity(M) -> bool:
+    """Exact test ``M == I`` for a square matrix of rationals (Fractions in lowest
+    terms: ``q = 0`` iff its numerator is 0, ``q = 1`` iff numerator = denominator),
+    reading only numerators and denominators.
+
+    >>> from landscape.io import Point
+    >>> is_identity(Point.from_arrays(np.eye(3)).V), is_identity(np.array([[1, 1], [0, 1]]))
+    (True, False)
+    """
+    from operator import attrgetter
+
+    M = np.asarray(M)
+    if M.ndim != 2 or M.shape[0] != M.shape[1]:
+        return False
+    if M.dtype != object:
+        return bool(np.array_equal(M, np.eye(M.shape[0])))
+    num = np.fromiter(map(attrgetter("numerator"), M.ravel()), dtype=object, count=M.size).reshape(M.shape)
+    den = np.fromiter(map(attrgetter("denominator"), M.ravel()), dtype=object, count=M.size).reshape(M.shape)
+    diag = np.eye(M.shape[0], dtype=bool)
+    return bool(np.all(num[~diag] == 0) and np.all(num[diag] == den[diag]))
+
+
+def find_split_fast(point: Point, rel_tol: float = 1e-9, W=None) -> Split | None:
+    """:func:`certificates.overparam.find_split` (same answer: the first pair
+    ``i < j`` in lexicographic order) without looking at all ``k²`` pairs.
+
+    A qualifying pair has ``max|û_i − û_j| ≤ rel_tol``, hence
+    ``|û_i·r − û_j·r| ≤ rel_tol ‖r‖₁`` for any r: the unit rows are projected on
+    a fixed random r and sorted, and only pairs inside that window (plus a
+    rounding margin) are tested -- with the original test.  ``O(k d + k log k
+    + candidates · d)``.
+    """
+    W = float_matrix(point.W) if W is None else W
+    k = W.shape[0]
+    if k < 2:
+        return None
+    norms = np.linalg.norm(W, axis=1)
+    U = W / norms[:, None]
+    r = np.random.default_rng(1712).normal(size=W.shape[1])
+    p = U @ r
+    width = (rel_tol + 1e-12) * float(np.abs(r).sum()) + 1e-12
+    order = np.argsort(p, kind="stable")
+    ps = p[order]
+    ends = np.searchsorted(ps, ps + width, side="right")
+    best = None
+    for a in np.flatnonzero(ends > np.arange(k) + 1).tolist():
+        for b in range(a + 1, int(ends[a])):
+            i, j = sorted((int(order[a]), int(order[b])))
+            if best is not None and (i, j) >= best:
+                continue
+            if point.alpha[i] != point.alpha[j]:
+                continue
+            if np.max(np.abs(U[i] - U[j])) <= rel_tol:
+                best = (i, j)
+    if best is None:
+        return None
+    i, j = best
+    t = Fraction(norms[i] / (norms[i] + norms[j])).limit_denominator(10**12)
+    return Split(i, j, t)
+
+
+def family_precheck(point: Point):
+    """``(parts, perm, params)`` if the point is k = d, ``V = I``, unit second
+    layers, neither the teacher nor a split, and in a non-trivial
+    ``Fix(Δ(S_p1×…×S_pm))`` up to a permutation; else None.
+
+    The answer of ``certificates.artifact._family_of`` (same conditions, same
+    :func:`landscape.fixed_points.detect_family`) in ``O(k d)`` rational reads
+    and ``O(d²)`` float work: W is converted to floats once, ``V = I`` is read
+    off numerators and denominators, the teacher test fails fast on first
+    entries, and the split search is :func:`find_split_fast`.
+    """
+    from landscape.fixed_points import detect_family
+
+    k, d = point.k, point.d
+    if k != d or point.n != d:
+        return None
+    if any(x != 1 for x in point.alpha) or any(x != 1 for x in point.beta):
+        return None
+    if not is_identity(point.V):
+        return None
+    if teacher_match(point):
+        return None
+    W = float_matrix(point.W)
+    if find_split_fast(point, W=W) is not None:
+        return None
+    found = detect_family(W)
+    if found is None or len(found[0].parts) == d:
+        return None
+    fam, perm, params = found
+    return fam.parts, perm, params
 
 
 def _down(x: flint.arb) -> float:
@@ -205,7 +318,7 @@ def certify(point: Point, prec: int = 192, digits: int = 40) -> CertifyResult:
     ``(k d)^3`` (C speed) for the matrix products: practical up to ``k d`` of a
     few hundred.
     """
-    split = find_split(point)
+    split = find_split_fast(point)
     if split is not None:
         return _certify_split(point, split, prec, digits)
     enc = _existence(point, prec, digits)

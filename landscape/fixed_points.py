@@ -777,7 +777,13 @@ def detect_family(W, tol: float = 1e-10):
 
     Colour refinement of the indices (by diagonal entry, then by the multiset
     of (colour, W[i,j], W[j,i])) gives blocks; the answer is checked: W must be
-    constant (within ``tol · max|W|``) on every orbit.
+    constant (within ``tol · max|W|``) on every orbit.  Entries are compared
+    after quantisation ``round(x / (tol · max(1, max|W|)))``.  Each refinement
+    round hashes the multisets with numpy in ``O(d²)`` (rows in chunks); the
+    result is that of :func:`_detect_family_reference` (sorted signature
+    tuples, ``O(d² log d)`` Python per round) unless two 64-bit multiset
+    hashes collide -- and a coarser partition could only make the final check
+    fail (None), never accept a wrong family.
 
     Returns
     -------
@@ -785,7 +791,73 @@ def detect_family(W, tol: float = 1e-10):
         ``perm`` lists the original indices in block order, so that
         ``W[perm][:, perm]`` equals ``assemble(family, params)`` (params are
         orbit averages, float64).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.full((4, 4), -0.1); np.fill_diagonal(W, 0.9); W[2, :] = 0.3; W[2, 2] = -0.5
+    >>> fam, perm, params = detect_family(W)
+    >>> fam.parts, perm
+    ((3, 1), [0, 1, 3, 2])
     """
+    W = np.asarray(W, dtype=float)
+    if W.ndim != 2 or W.shape[0] != W.shape[1] or W.shape[0] == 0 or not tol > 0:
+        return _detect_family_reference(W, tol)
+    if not np.all(np.isfinite(W)):
+        return None
+    d = W.shape[0]
+    scale = max(1.0, float(np.abs(W).max()))
+    eps = tol * scale
+    Q = np.rint(W / eps).astype(np.int64)
+    colour = np.unique(np.diag(Q), return_inverse=True)[1].ravel()
+    pair = _mix64(Q.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+                  ^ Q.T.astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F))  # (W_ij, W_ji)
+    ncol = int(colour.max()) + 1
+    for _ in range(d + 1):
+        cj = colour.astype(np.uint64) * np.uint64(0x165667B19E3779F9)
+        h = np.empty(d, dtype=np.uint64)
+        for lo in range(0, d, 512):
+            blk = _mix64(pair[lo:lo + 512] + cj[None, :])
+            idx = np.arange(lo, min(d, lo + 512))
+            blk[idx - lo, idx] = 0  # j ≠ i
+            h[lo:lo + 512] = blk.sum(axis=1, dtype=np.uint64)
+        key = np.stack([colour.astype(np.uint64), h], axis=1)
+        new = np.unique(key, axis=0, return_inverse=True)[1].ravel()
+        m = int(new.max()) + 1
+        colour = new
+        if m == ncol:
+            break
+        ncol = m
+    groups: dict[int, list[int]] = {}
+    for i, c in enumerate(colour.tolist()):
+        groups.setdefault(c, []).append(i)
+    return _family_from_blocks(W, groups, eps)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser (uint64, wrapping): a well-mixed hash of each entry."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _family_from_blocks(W, groups, eps):
+    """Blocks (largest first, then by first index) -> (Family, perm, params), or None
+    when W is not constant within ``10 eps`` on the orbits."""
+    blocks = sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+    perm = [i for g in blocks for i in g]
+    fam = Family(tuple(len(g) for g in blocks))
+    Wp = W[np.ix_(perm, perm)]
+    params = params_from_W(fam, Wp)
+    if np.abs(Wp - assemble(fam, params)).max() > 10 * eps:
+        return None
+    return fam, perm, params
+
+
+def _detect_family_reference(W, tol: float = 1e-10):
+    """The reference implementation of :func:`detect_family` (sorted signature tuples)."""
     W = np.asarray(W, dtype=float)
     if W.ndim != 2 or W.shape[0] != W.shape[1] or W.shape[0] == 0:
         return None

@@ -74,7 +74,7 @@ def preactivations(X, W, b=None) -> np.ndarray:
     """
     W = _batched(W, "W", 3)
     X = np.asarray(X, dtype=float)
-    Z = np.einsum("nd,bkd->bnk", X, W) if X.ndim == 2 else np.einsum("bnd,bkd->bnk", X, W)
+    Z = np.matmul(X, W.swapaxes(-1, -2))  # batched BLAS (einsum here is ~10x slower)
     if b is not None:
         Z = Z + np.asarray(b, dtype=float)[:, None, :]
     return Z
@@ -97,7 +97,7 @@ def forward(X, W, b=None, a=None) -> np.ndarray:
     W = _batched(W, "W", 3)
     B, k, _ = W.shape
     a = _second(np.ones(k) if a is None else a, B, k)
-    return np.einsum("bnk,bk->bn", np.maximum(preactivations(X, W, b), 0.0), a)
+    return np.matmul(np.maximum(preactivations(X, W, b), 0.0), a[:, :, None])[..., 0]
 
 
 def input_gradient(X, W, b=None, a=None) -> np.ndarray:
@@ -110,7 +110,7 @@ def input_gradient(X, W, b=None, a=None) -> np.ndarray:
     B, k, _ = W.shape
     a = _second(np.ones(k) if a is None else a, B, k)
     M = (preactivations(X, W, b) > 0) * a[:, None, :]
-    return np.einsum("bnk,bkd->bnd", M, W)
+    return np.matmul(M, W)
 
 
 class EmpiricalObjective:
@@ -214,15 +214,15 @@ class EmpiricalObjective:
         X, y = self._data(B)
         Z = preactivations(X, W, b)  # (B, n, k)
         act = np.maximum(Z, 0.0)
-        f = np.einsum("bnk,bk->bn", act, a)
+        f = np.matmul(act, a[:, :, None])[..., 0]
         ell, dl = self._loss_terms(f, y)
         loss = ell.mean(axis=-1)
         r = dl / self.n  # (B, n)
         M = (Z > 0) * (r[:, :, None] * a[:, None, :])  # (B, n, k): r_s a_i m_si
-        gW = np.einsum("bnk,nd->bkd", M, X) if X.ndim == 2 else np.einsum("bnk,bnd->bkd", M, X)
+        gW = np.matmul(M.swapaxes(1, 2), X)
         grads = [gW]
         if self.bias:
             grads.append(M.sum(axis=1))
         if self.trains_second_layer:
-            grads.append(np.einsum("bn,bnk->bk", r, act))
+            grads.append(np.matmul(r[:, None, :], act)[:, 0, :])
         return loss, tuple(grads)

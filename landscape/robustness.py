@@ -417,7 +417,7 @@ def probe(W, b, a, X, U, max_distance: float = np.inf, chunk: int = 2_000_000):
         u = np.where(orth[..., None] > 0, -np.sign(f)[..., None] * gperp / orth[..., None], 0.0)
         first = np.where(orth > 0, np.abs(f) / orth, np.inf)
     Z = preactivations(X, W, b)  # (B, N, k)
-    C = np.einsum("bnd,bkd->bnk", u, W)
+    C = np.matmul(u, W.swapaxes(1, 2))
     flip = np.empty_like(f)
     rows = max(1, int(chunk // max(1, k * k)))
     for r0 in range(0, X.shape[0], rows):

@@ -5,7 +5,7 @@ The simplest call:
 >>> from symmetry.subgroups import subgroups
 >>> lat = subgroups(2, 2)
 >>> [(c.order, c.fix_dim, c.name) for c in lat.classes]
-[(4, 1, 'S_2×S_2'), (2, 2, 'S_2'), (2, 2, 'S_2'), (2, 2, 'ΔS_2'), (1, 4, '1')]
+[(4, 1, 'S_2×S_2'), (2, 2, 'S_2(cols)'), (2, 2, 'S_2(rows)'), (2, 2, 'ΔS_2'), (1, 4, '1')]
 
 Isotropy subgroups are the stabilisers of colourings of the k×d cells
 (Arjevani & Field, arXiv 2003.10576, Section 3).  An isotropy subgroup K is
@@ -81,6 +81,9 @@ class SubgroupClass:
     partition: tuple
     group: Isotropy
     class_size: int
+    #: Name shown for the class: the group's structural name, made distinct when
+    #: several classes share it (see :func:`_distinct_names`).
+    label: str | None = None
 
     @property
     def order(self) -> int:
@@ -92,7 +95,7 @@ class SubgroupClass:
 
     @property
     def name(self) -> str:
-        return self.group.name
+        return self.label or self.group.name
 
     @property
     def generators(self):
@@ -312,10 +315,10 @@ def subgroups(k: int, d: int) -> SubgroupLattice:
     import networkx as nx
 
     for name, v in (("k", k), ("d", d)):
-        if isinstance(v, bool) or int(v) != v or v < 1:
-            raise InputError(f"{name} must be a positive integer, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise InputError(f"{name} must be a positive integer, got {str(v)[:30]}")
     k, d = int(k), int(d)
-    size = math.factorial(k) * math.factorial(d)
+    size = _bounded_order(k, d)
     if size > MAX_GROUP_ORDER:
         raise OutOfReachError(
             f"subgroups(k={k}, d={d}) enumerates |S_k x S_d| = {size} elements explicitly; "
@@ -371,6 +374,8 @@ def subgroups(k: int, d: int) -> SubgroupLattice:
     info.sort(key=lambda x: (-x[2].order, x[2].fix_dim, x[1]))
     new_index = {t: i for i, (t, *_rest) in enumerate(info)}
     classes = [SubgroupClass(i, rep, H, conj) for i, (t, rep, H, conj) in enumerate(info)]
+    for c, label in zip(classes, _distinct_names(classes)):
+        c.label = label
     G = nx.DiGraph()
     for c in classes:
         G.add_node(c.index, order=c.order, fix_dim=c.fix_dim, name=c.name,
@@ -379,6 +384,56 @@ def subgroups(k: int, d: int) -> SubgroupLattice:
     H = nx.transitive_reduction(G)
     H.add_nodes_from(G.nodes(data=True))
     return SubgroupLattice(k, d, classes, H, time.perf_counter() - t0)
+
+
+def _bounded_order(k: int, d: int) -> int:
+    """``k!·d!``, or ``MAX_GROUP_ORDER + 1`` as soon as the product passes the
+    limit: never a factorial of a huge number (``k = 10^5`` must not hang)."""
+    size = 1
+    for n in (k, d):
+        for t in range(2, n + 1):
+            size *= t
+            if size > MAX_GROUP_ORDER:
+                return MAX_GROUP_ORDER + 1
+    return size
+
+
+def _factor_tag(f: dict) -> str:
+    rows, cols = bool(f.get("rows")), bool(f.get("cols"))
+    n = f.get("size")
+    if rows and cols:
+        return f"ΔS_{n}"
+    return f"S_{n}(rows)" if rows else f"S_{n}(cols)"
+
+
+def _distinct_names(classes) -> list[str]:
+    """One name per class, distinct: the structural name when it is unique;
+    when several classes share it, each factor says where it acts (``S_2(rows)``,
+    ``S_2(cols)``, ``ΔS_2``), then the orbit counts, then ``#index``.
+
+    Examples
+    --------
+    >>> [c.name for c in subgroups(2, 2).classes]
+    ['S_2×S_2', 'S_2(cols)', 'S_2(rows)', 'ΔS_2', '1']
+    """
+    base = [c.group.name for c in classes]
+    counts: dict = {}
+    for b in base:
+        counts[b] = counts.get(b, 0) + 1
+    names = []
+    for c, b in zip(classes, base):
+        if counts[b] == 1:
+            names.append(b)
+            continue
+        tags = [_factor_tag(f) for f in (c.group.factors or [])]
+        names.append("×".join(tags) if tags else b)
+    for step in (lambda c: f" [{len(c.group.row_orbits)} row, {len(c.group.col_orbits)} col orbits]",
+                 lambda c: f" #{c.index}"):
+        seen: dict = {}
+        for n in names:
+            seen[n] = seen.get(n, 0) + 1
+        names = [n + step(c) if seen[n] > 1 else n for n, c in zip(names, classes)]
+    return names
 
 
 def write_dot(lattice: SubgroupLattice, path) -> None:
@@ -429,10 +484,23 @@ def write_png(lattice: SubgroupLattice, path) -> bool:
     for y, (fd, nodes) in enumerate(sorted(layers.items())):
         for x, v in enumerate(nodes):
             pos[v] = (x - (len(nodes) - 1) / 2, -y)
-    fig, ax = plt.subplots(figsize=(max(6, len(lattice.classes) ** 0.5 * 3), 8))
-    nx.draw_networkx(G, pos, ax=ax, labels={c.index: c.name for c in lattice.classes},
-                     node_size=50, font_size=6, arrows=False)
+    widest = max(len(nodes) for nodes in layers.values())
+    longest = max(len(c.name) for c in lattice.classes)
+    # room for every label: about 0.09 inch per character at 8 pt, one inch per layer
+    unit = 0.3 + 0.1 * longest  # inches between neighbours: the longest label at 8 pt fits
+    fig, ax = plt.subplots(figsize=(min(80, max(6, (widest + 3.3) * unit)),
+                                    min(40, max(4, 1.2 * len(layers) + 1))))
+    nx.draw_networkx_edges(G, pos, ax=ax, arrows=False, edge_color="0.6")
+    nx.draw_networkx_nodes(G, pos, ax=ax, node_size=30, node_color="C0")
+    for c in lattice.classes:
+        x, y = pos[c.index]
+        ax.annotate(c.name, (x, y), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=8,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
+    for y, (fd, _) in enumerate(sorted(layers.items())):
+        ax.text(-widest / 2 - 0.8, -y, f"dim Fix = {fd}", fontsize=8, va="center", ha="right", color="0.4")
+    ax.set_xlim(-widest / 2 - 2.5, widest / 2 + 0.8)
     ax.set_axis_off()
+    fig.tight_layout()
     fig.savefig(path, dpi=150)
     plt.close(fig)
     return True

@@ -208,6 +208,10 @@ def _family_of(point):
     return fam.parts, perm, params
 
 
+#: Largest k d the full-space engine takes (its Hessian has (k d)² entries in ball arithmetic).
+FULL_MAX_KD = 900
+
+
 def certify_point(point, engine: str = "auto", prec: int = 192):
     """Certify a point and build its certificate: ``(result, certificate dict)``.
 
@@ -230,6 +234,9 @@ def certify_point(point, engine: str = "auto", prec: int = 192):
     if engine == "family" and fam is None:
         raise InputError("--engine family needs k = d, V = I, unit second layers and a point of "
                          "Fix(Δ(S_p1×…×S_pm)) (up to a permutation); this point is not")
+    if fam is None and point.k * point.d > FULL_MAX_KD:
+        raise InputError(f"the full-space engine works up to k d = {FULL_MAX_KD} (this point: k d = "
+                         f"{point.k * point.d}); a point of Fix(Δ(S_p1×…×S_pm)) uses the family engine at any d")
     if fam is not None:
         from landscape.fixed_points import Family, assemble
 
@@ -246,18 +253,9 @@ def certify_point(point, engine: str = "auto", prec: int = 192):
 
 
 def write_certificate(path, cert: dict) -> None:
-    """Write the certificate atomically (a crash never leaves half a file)."""
+    """Write the certificate atomically (a crash never leaves half a file), with
+    the permissions of every file the project writes (:func:`landscape.io.file_mode`)."""
     atomic_write_text(path, json.dumps(cert, indent=1, allow_nan=False) + "\n")
-    _readable(path)
-
-
-def _readable(path) -> None:
-    """mkstemp creates 0600 files; a certificate is meant to be shared (0644 minus the umask)."""
-    import os
-
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o644 & ~mask)
 
 
 def proof_script(cert: dict) -> str:
@@ -281,5 +279,5 @@ def proof_script(cert: dict) -> str:
 
 
 def write_proof_script(path, cert: dict) -> None:
-    atomic_write_text(path, proof_script(cert))
-    Path(path).chmod(0o755)  # executable: ./proof.py
+    """Write :func:`proof_script` atomically, executable (``./proof.py``; 0777 minus the umask)."""
+    atomic_write_text(path, proof_script(cert), executable=True)

@@ -364,11 +364,12 @@ def _json_depth_ok(text: str, limit: int) -> bool:
     return True
 
 
-def strict_json_load(path, what: str = "file"):
+def strict_json_load(path, what: str = "file", numbers: str = "exact"):
     """Parse a JSON file strictly: one line of :class:`InputError` for anything odd.
 
-    Numbers are returned as their decimal strings (exact; no float overflow,
-    no ``1e999 -> inf``), ``NaN``/``Infinity`` are refused, duplicate keys are
+    Numbers are returned as their decimal strings (``numbers="exact"``: no
+    float overflow, no ``1e999 -> inf``) or as int/float (``numbers="native"``;
+    a float literal that overflows is refused), ``NaN``/``Infinity`` are refused, duplicate keys are
     refused, nesting deeper than :data:`MAX_JSON_DEPTH` is refused, and so are
     numbers with more than :data:`MAX_DIGITS` digits or an exponent beyond
     :data:`MAX_EXPONENT` (their exact value would take unbounded work).
@@ -390,10 +391,26 @@ def strict_json_load(path, what: str = "file"):
         _check_number_text(s, "a number")
         return s
 
+    def native_float(s):
+        _check_number_text(s, "a number")
+        v = float(s)
+        if not math.isfinite(v):
+            raise InputError(f"{short(s)} overflows a float64 (an overflow literal)")
+        return v
+
+    def native_int(s):
+        _check_number_text(s, "a number")
+        return int(s)
+
+    if numbers == "native":
+        parse_float, parse_int = native_float, native_int
+    else:
+        parse_float = parse_int = number
+
     if not _json_depth_ok(text, MAX_JSON_DEPTH):
         raise InputError(f"cannot read {path}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
-        return json.loads(text, parse_float=number, parse_int=number, parse_constant=_reject_constant,
+        return json.loads(text, parse_float=parse_float, parse_int=parse_int, parse_constant=_reject_constant,
                           object_pairs_hook=_reject_duplicates)
     except InputError as exc:
         raise InputError(f"cannot read {path}: {exc}") from None
@@ -401,6 +418,25 @@ def strict_json_load(path, what: str = "file"):
         raise InputError(f"cannot read {path}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     except (RecursionError, ValueError) as exc:
         raise InputError(f"cannot read {path}: not a valid {what} ({type(exc).__name__})") from None
+
+
+def check_number_strings(obj, where: str = "document") -> None:
+    """Refuse any string in a parsed JSON document that is a decimal or
+    rational number whose exact value is too large to expand (digits beyond
+    :data:`MAX_DIGITS`, exponent beyond :data:`MAX_EXPONENT`): exact readers
+    downstream (``Fraction``) would otherwise take unbounded work."""
+    stack = [obj]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            if len(x) > 16 or "e" in x.lower():
+                _check_number_text(x.strip(), where)
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+        elif isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 3.33 * MAX_DIGITS:
+            raise InputError(f"{where}: an integer with more than {MAX_DIGITS} digits")
 
 
 def _read_text(path: Path) -> str:

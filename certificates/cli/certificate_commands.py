@@ -8,16 +8,20 @@ Thin layers over :func:`certificates.verdict.certify` (+
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from landscape.errors import InputError
-from landscape.io import to_fraction, write_point
+from landscape.io import StagedOutputs, check_number_strings, short, strict_json_load, to_fraction, write_point
 
 from ..artifact import certify_point, write_certificate, write_proof_script
 from ..overparam import split_neuron
-from ..verifier import verify_certificate
-from .common import Outcome, add_point_options, load_point
+from ..verifier import FORMAT, RANGE_FORMAT, verify_certificate
+from .common import Outcome, add_point_options, check_output_path, load_point
+
+#: Formats ``verify`` accepts (anything else is "not a certificate", exit 2).
+CERT_FORMATS = (FORMAT, RANGE_FORMAT)
+#: certify --W works on the full k d-dimensional space up to this size.
+CERTIFY_MAX_KD = 40_000
 
 
 def register(sub) -> None:
@@ -39,7 +43,8 @@ def register(sub) -> None:
 
     p = sub.add_parser("verify", help="re-check a certificate independently (exit 0 valid, 1 invalid)",
                        description="Re-checks a certificate with the independent verifier "
-                                   "(certificates/verifier.py): exit 0 if valid, 1 if not.")
+                                   "(certificates/verifier.py): exit 0 if valid, 1 if not, 2 if the file "
+                                   "is not a certificate at all.")
     p.add_argument("cert", metavar="CERT", help="certificate JSON written by `certify`")
     p.set_defaults(handler=run_verify)
 
@@ -51,11 +56,6 @@ def register(sub) -> None:
     p.add_argument("--t", default="1/2", metavar="T", help="split ratio in (0, 1), exact (default 1/2)")
     p.add_argument("--out", metavar="F2", help="output point file (default: <W>.split<suffix>)")
     p.set_defaults(handler=run_split)
-
-
-def _check_writable(path: Path) -> None:
-    if not path.parent.exists() or not path.parent.is_dir():
-        raise InputError(f"cannot write {path}: directory {path.parent} does not exist")
 
 
 def run_certify(args) -> Outcome:
@@ -71,17 +71,26 @@ def run_certify(args) -> Outcome:
         return run_certify_range(args)
     if args.W is None:
         raise InputError("certify needs --W FILE (or --partition P --d RANGE)")
-    point = load_point(args)
     if not 64 <= args.prec <= 4096:
         raise InputError(f"--prec must be between 64 and 4096 bits, got {args.prec}")
+    inputs = (args.W, args.V)
     out = Path(args.out) if args.out else Path(args.W).with_suffix(".cert.json")
-    _check_writable(out)
+    check_output_path(out, "--out", inputs, args.force)
     if args.script:
-        _check_writable(Path(args.script))
+        check_output_path(args.script, "--script", inputs, args.force)
+        if Path(args.script).resolve() == out.resolve():
+            raise InputError("--out and --script name the same file")
+    point = load_point(args)
+    if point.k * point.d > CERTIFY_MAX_KD:
+        raise InputError(f"certify --W works on k d <= {CERTIFY_MAX_KD} entries directly; this point has "
+                         f"k d = {point.k * point.d} (a symmetric family: certify --partition P --d RANGE)")
+    point.as_float()  # entries beyond float64 are refused here, before the work
     result, cert = certify_point(point, engine=args.engine, prec=args.prec)
-    write_certificate(out, cert)
-    if args.script:
-        write_proof_script(args.script, cert)
+    with StagedOutputs() as staged:  # certificate and script: both or neither
+        write_certificate(staged.path(out), cert)
+        if args.script:
+            write_proof_script(staged.path(args.script, executable=True), cert)
+        staged.commit()
     payload = {"verdict": result.verdict.value, "certificate": str(out), "reason": result.reason,
                "k": point.k, "d": point.d, "script": args.script,
                "existence": (cert["existence"] or {}).get("method"),
@@ -94,28 +103,32 @@ def run_certify(args) -> Outcome:
 
 
 def run_verify(args) -> Outcome:
+    """Exit 0 valid, 1 a certificate that fails, 2 not a certificate at all
+    (unreadable, not JSON, duplicate keys, overflow literals, numbers too
+    large to expand, nesting too deep, wrong or missing ``format``)."""
     path = Path(args.cert)
-    if not path.is_file():
-        raise InputError(f"cannot read {path}: no such file")
-    try:
-        cert = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
-    except json.JSONDecodeError as exc:
-        ok, verdict, reason = False, None, f"not JSON: {exc}"
-    else:
-        ok, verdict, reason = verify_certificate(cert)
+    cert = strict_json_load(path, "certificate", numbers="native")
+    if not isinstance(cert, dict) or cert.get("format") not in CERT_FORMATS:
+        found = cert.get("format") if isinstance(cert, dict) else type(cert).__name__
+        raise InputError(f"{path} is not a certificate: expected \"format\": one of "
+                         f"{', '.join(CERT_FORMATS)}, found {short(found)}")
+    check_number_strings(cert, f"{path}")
+    ok, verdict, reason = verify_certificate(cert)
     payload = {"valid": ok, "verdict": verdict, "reason": reason, "certificate": str(path)}
     text = f"{'VALID' if ok else 'INVALID'} ({verdict}): {reason}"
     return Outcome(payload, text, 0 if ok else 1)
 
 
 def run_split(args) -> Outcome:
-    point = load_point(args)
-    t = to_fraction(args.t, "--t")
     src = Path(args.W)
     out = Path(args.out) if args.out else src.with_name(src.stem + ".split" + src.suffix)
-    _check_writable(out)
+    check_output_path(out, "--out", (args.W, args.V), args.force, suffixes=(".json", ".npy", ".csv"))
+    t = to_fraction(args.t, "--t")
+    if not 0 < t < 1:
+        raise InputError(f"--t must be strictly between 0 and 1, got {short(args.t)}")
+    point = load_point(args)
+    if not 0 <= args.neuron < point.k:
+        raise InputError(f"--neuron {args.neuron} is out of range 0..{point.k - 1}")
     new = split_neuron(point, args.neuron, t)
     if out.suffix.lower() in (".npy", ".csv"):
         from fractions import Fraction
@@ -124,6 +137,7 @@ def run_split(args) -> Outcome:
         if not identity or any(x != 1 for x in point.alpha) or any(x != 1 for x in point.beta):
             raise InputError(f"{out}: .npy/.csv hold W alone; this point has a non-default teacher or "
                              "second layer -- write .json instead")
+        new.as_float()  # refuse entries beyond float64 before writing a float file
     write_point(out, new, digits=80)  # exact whenever t w_I terminates within 80 digits
     payload = {"k": new.k, "d": new.d, "neuron": args.neuron, "t": str(t), "out": str(out)}
     return Outcome(payload, f"split neuron {args.neuron} with t = {t}: {new.k} neurons written to {out}")

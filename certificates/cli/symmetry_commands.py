@@ -1,4 +1,4 @@
-"""``relu-landscape isotropy`` and ``relu-landscape subgroups`` (see ../shared/CLI.md).
+"""``relu-landscape isotropy`` and ``relu-landscape subgroups`` (see docs/cli.md).
 
 Thin layers over :func:`symmetry.isotropy.isotropy`,
 :func:`symmetry.isotypic.isotypic_decomposition` and
@@ -12,8 +12,8 @@ below 2**53 and decimal strings above, always with ``order_log10``.
 
 from __future__ import annotations
 
-import sys
 
+from landscape.io import StagedOutputs
 from symmetry.errors import InputError, OutOfReachError
 
 from . import common
@@ -37,7 +37,7 @@ def register(subparsers) -> None:
         "subgroups", help="isotropy subgroups of S_k x S_d up to conjugacy",
         description="All conjugacy classes of isotropy subgroups of S_k x S_d acting on k x d "
         "matrices (k!*d! <= 14400), with their inclusion lattice.")
-    q.add_argument("--k", type=int, required=True, help="number of rows (neurons)")
+    q.add_argument("--k", type=int, required=True, help="number of rows (neurons); k!*d! <= 14400")
     q.add_argument("--d", type=int, required=True, help="number of columns (input dimension)")
     q.add_argument("--graphml", metavar="FILE", help="write the Hasse diagram as GraphML")
     q.add_argument("--dot", metavar="FILE", help="write the Hasse diagram as Graphviz DOT")
@@ -49,8 +49,8 @@ def run_isotropy(args) -> common.Outcome:
     from symmetry.isotropy import isotropy
     from symmetry.isotypic import isotypic_decomposition
 
-    if args.tol is not None and not (args.tol >= 0):
-        raise InputError(f"--tol must be a non-negative number, got {args.tol}")
+    if args.tol is not None and not (0 <= args.tol < 1):
+        raise InputError(f"--tol must be a relative tolerance in [0, 1), got {args.tol}")
     point = common.load_point(args)
     W = point.W if args.tol is None else point.as_float()[0]
     H = isotropy(W, tol=args.tol)
@@ -108,26 +108,31 @@ def _standard_teacher(point) -> bool:
 def run_subgroups(args) -> common.Outcome:
     from symmetry.subgroups import subgroups, write_dot, write_graphml, write_png
 
+    targets = {}
+    for kind, value, suffixes in (("graphml", args.graphml, None), ("dot", args.dot, None),
+                                  ("png", args.png, common.FIGURE_SUFFIXES)):
+        if value:
+            targets[kind] = common.check_output_path(value, f"--{kind}", force=args.force, suffixes=suffixes)
+    if len({str(p.resolve()) for p in targets.values()}) < len(targets):
+        raise InputError("--graphml, --dot and --png must name different files")
+    if "png" in targets:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise InputError("--png needs matplotlib (pip install relu-landscape[plot])") from None
     lat = subgroups(args.k, args.d)
     payload = lat.to_dict()
     payload["seconds"] = lat.seconds
     files = {}
+    writers = {"graphml": write_graphml, "dot": write_dot, "png": write_png}
     try:
-        if args.graphml:
-            write_graphml(lat, args.graphml)
-            files["graphml"] = args.graphml
-        if args.dot:
-            write_dot(lat, args.dot)
-            files["dot"] = args.dot
-        if args.png:
-            if write_png(lat, args.png):
-                files["png"] = args.png
-            else:
-                files["png"] = None
-                print("relu-landscape subgroups: matplotlib is not installed; no PNG written",
-                      file=sys.stderr)
+        with StagedOutputs() as staged:  # all or nothing
+            for kind, target in targets.items():
+                writers[kind](lat, staged.path(target))
+                files[kind] = str(target)
+            staged.commit()
     except OSError as exc:
-        raise InputError(f"cannot write the lattice: {exc}") from None
+        raise InputError(f"cannot write the lattice: {exc.strerror or exc}") from None
     payload["files"] = files
     lines = [f"isotropy subgroups of S_{lat.k} x S_{lat.d} up to conjugacy: {lat.count} classes "
              f"({lat.seconds:.2f} s)",

@@ -76,6 +76,8 @@ class DescentResult:
         Stopped because the gradient measure reached ``tol``.
     diverged : (B,) bool
         Stopped because the loss or gradient became non-finite.
+    by_loss : (B,) bool
+        Converged by the optional ``loss_tol`` rule (not by the gradient rule).
     """
 
     params: object
@@ -86,6 +88,7 @@ class DescentResult:
     polish_steps: np.ndarray
     converged: np.ndarray
     diverged: np.ndarray
+    by_loss: np.ndarray = None
 
     @property
     def unconverged(self) -> np.ndarray:
@@ -124,6 +127,8 @@ def gradient_descent(
     progress: Callable[[int], None] | None = None,
     polish=None,
     norm: str = "max",
+    loss_tol: float | None = None,
+    loss_every: int = 50,
 ) -> DescentResult:
     """Batched gradient descent, each run stopped on its own.
 
@@ -157,6 +162,14 @@ def gradient_descent(
         Gradient measure of the stopping rule: max-abs entry (project
         convention, CLI.md ``grad_norm``) or Frobenius norm (SYS21's code).
 
+    loss_tol : float, optional
+        Also stop a run (counted as converged, flagged ``by_loss``) once its
+        loss is ``<= loss_tol``, checked every ``loss_every`` steps.  For a
+        loss bounded below by 0 (the population loss) this certifies
+        ``loss_tol``-optimality where the gradient rule is impractical: at a
+        degenerate global minimum (k > n: split neurons) GD converges
+        sublinearly, the gradient decaying like 1/t.
+
     Returns
     -------
     DescentResult
@@ -168,6 +181,10 @@ def gradient_descent(
         raise InputError(f"max_steps must be an integer between 1 and {MAX_STEPS_LIMIT}, got {max_steps}")
     if not (np.isfinite(tol) and tol >= 0):
         raise InputError(f"tol must be a finite number >= 0, got {tol}")
+    if loss_tol is not None and not (np.isfinite(loss_tol) and loss_tol >= 0):
+        raise InputError(f"loss_tol must be a finite number >= 0, got {loss_tol}")
+    if not (isinstance(loss_every, (int, np.integer)) and loss_every >= 1):
+        raise InputError(f"loss_every must be a positive integer, got {loss_every}")
     if not (np.isfinite(weight_decay) and weight_decay >= 0):
         raise InputError(f"weight_decay must be a finite number >= 0, got {weight_decay}")
     steps_of_run = np.broadcast_to(np.asarray(step, dtype=float), (B,)).copy()
@@ -182,6 +199,8 @@ def gradient_descent(
     out_polish = np.zeros(B, dtype=np.int64)
     converged = np.zeros(B, dtype=bool)
     diverged = np.zeros(B, dtype=bool)
+    by_loss = np.zeros(B, dtype=bool)
+    iteration = 0
 
     # an objective with a ``gradient`` method is asked for the loss only when a run stops
     grad_only = getattr(objective, "gradient", None)
@@ -197,8 +216,11 @@ def gradient_descent(
     backup = None  # (mask over active, params before the polish step, measure before)
 
     while active.size:
-        if grad_only is not None:
+        check_loss = loss_tol is not None and iteration % loss_every == 0
+        iteration += 1
+        if grad_only is not None and not check_loss:
             grads = grad_only(cur if not single else cur[0])
+            loss = None
         else:
             loss, grads = objective(cur if not single else cur[0])
             loss = np.asarray(loss, dtype=float)
@@ -221,14 +243,17 @@ def gradient_descent(
                 continue  # re-evaluate the restored runs (one extra evaluation, rare)
             backup = None
 
-        finite = np.isfinite(gmax) if grad_only is not None else np.isfinite(loss) & np.isfinite(gmax)
+        finite = np.isfinite(gmax) if loss is None else np.isfinite(loss) & np.isfinite(gmax)
         done = measure <= tol
+        low = (loss <= loss_tol) & ~done if check_loss else np.zeros_like(done)
+        done |= low
         stop = done | ~finite | (n_steps[active] >= max_steps)
         if stop.any():
             idx = active[stop]
             for o, c in zip(out_params, cur):
                 o[idx] = c[stop]
-            if grad_only is not None:
+            by_loss[idx] = low[stop]
+            if loss is None:
                 stopped = tuple(c[stop] for c in cur)
                 with np.errstate(all="ignore"):
                     try:
@@ -284,4 +309,4 @@ def gradient_descent(
     out_steps[:] = n_steps
     out_polish[:] = n_polish
     params = out_params[0] if single else out_params
-    return DescentResult(params, out_loss, out_gmax, out_gfro, out_steps, out_polish, converged, diverged)
+    return DescentResult(params, out_loss, out_gmax, out_gfro, out_steps, out_polish, converged, diverged, by_loss)

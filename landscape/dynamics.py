@@ -69,6 +69,10 @@ __all__ = [
     "MAX_K",
     "MAX_D",
     "MAX_RUNS",
+    "Experiment",
+    "run_experiment",
+    "summarise_size",
+    "spurious_fraction_ci",
 ]
 
 #: Size limits (checked before any work).
@@ -400,7 +404,7 @@ def _check_sizes(k, d, runs):
 
 def train(k: int, d: int, runs: int, seed: int = 0, *, protocol: str = "sys21", step=None, tol=None,
           max_steps=None, init_scale: float = 1.0, V=None, polish: bool = True, first_run: int = 0,
-          progress=None) -> DescentResult:
+          progress=None, loss_tol: float | None = None) -> DescentResult:
     """GD from ``runs`` seeded random starts (runs ``first_run .. first_run+runs−1``).
 
     Parameters
@@ -418,6 +422,10 @@ def train(k: int, d: int, runs: int, seed: int = 0, *, protocol: str = "sys21", 
         Multiplies the protocol's init standard deviation.
     polish : bool
         Finish with :class:`NewtonPolish` (same endpoints, fewer steps).
+    loss_tol : float, optional
+        Also stop runs whose loss is ``<= loss_tol`` (flagged ``by_loss``):
+        needed for k > n, where the global minimum is degenerate and the
+        gradient decays only like 1/t (docs/dynamics.md).
 
     Returns
     -------
@@ -438,6 +446,7 @@ def train(k: int, d: int, runs: int, seed: int = 0, *, protocol: str = "sys21", 
         norm=proto.norm,
         polish=NewtonPolish(V) if polish else None,
         progress=progress,
+        loss_tol=loss_tol,
     )
 
 
@@ -454,7 +463,7 @@ def train_chunk(task: dict) -> dict:
         task["k"], task["d"], task["runs"], task["seed"],
         protocol=task.get("protocol", "sys21"), step=task.get("step"), tol=task.get("tol"),
         max_steps=task.get("max_steps"), init_scale=task.get("init_scale", 1.0),
-        V=task.get("V"), polish=task.get("polish", True), first_run=task["first_run"],
+        V=task.get("V"), polish=task.get("polish", True), first_run=task["first_run"], loss_tol=task.get("loss_tol"),
     )
     first = task["first_run"]
     return {
@@ -468,4 +477,179 @@ def train_chunk(task: dict) -> dict:
         "polish_steps": res.polish_steps.tolist(),
         "converged": res.converged.tolist(),
         "diverged": res.diverged.tolist(),
+        "by_loss": res.by_loss.tolist(),
     }
+
+
+# ---------------------------------------------------------------- experiments
+
+#: Bounds of an experiment (checked before any work).
+MAX_SIZES = 500
+MAX_STORED_ENTRIES = 200_000_000  # Σ runs·k·d over the sizes: endpoints kept in the JSONL file
+MAX_CHUNK = 100_000
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """GD from random starts at several sizes ``(k, d)`` (teacher ``I_d``).
+
+    ``sizes`` is a tuple of ``(k, d)``; the other fields override the protocol
+    when not None.  :meth:`tasks` cuts every size into chunks of ``chunk``
+    runs (the unit of work of :mod:`landscape.runs`); :meth:`meta` is what a
+    results file must match to be resumed.
+    """
+
+    sizes: tuple
+    runs: int
+    seed: int = 0
+    protocol: str = "sys21"
+    step: float | None = None
+    tol: float | None = None
+    max_steps: int | None = None
+    init_scale: float = 1.0
+    polish: bool = True
+    chunk: int = 100
+    loss_tol: float | None = None
+
+    def check(self) -> "Experiment":
+        """Every bound, before work (``InputError`` naming the limit)."""
+        proto = get_protocol(self.protocol)
+        if not self.sizes:
+            raise InputError("no (k, d) to run")
+        if len(self.sizes) > MAX_SIZES:
+            raise InputError(f"at most {MAX_SIZES} sizes (k, d) per experiment, got {len(self.sizes)}")
+        for k, d in self.sizes:
+            _check_sizes(k, d, self.runs)
+        if not (isinstance(self.chunk, int) and 1 <= self.chunk <= MAX_CHUNK):
+            raise InputError(f"chunk must be an integer between 1 and {MAX_CHUNK}, got {self.chunk}")
+        stored = sum(self.runs * k * d for k, d in self.sizes)
+        if stored > MAX_STORED_ENTRIES:
+            raise InputError(f"runs x k x d summed over the sizes is {stored}, above the limit {MAX_STORED_ENTRIES} "
+                             "(every endpoint is stored): use fewer runs or sizes")
+        if not (isinstance(self.seed, int) and 0 <= self.seed < 2 ** 63):
+            raise InputError(f"seed must be an integer between 0 and 2^63 - 1, got {self.seed}")
+        for name, value in (("step", self.step), ("init scale", self.init_scale)):
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise InputError(f"{name} must be positive and finite, got {value}")
+        for name, value in (("tol", self.tol), ("loss tol", self.loss_tol)):
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise InputError(f"{name} must be finite and >= 0, got {value}")
+        if self.max_steps is not None and not (1 <= self.max_steps <= 100_000_000):
+            raise InputError(f"max steps must be between 1 and 100000000, got {self.max_steps}")
+        if self.step is None:
+            for k, _ in self.sizes:
+                if not proto.step(k) > 0:
+                    raise InputError(f"protocol {self.protocol} gives no positive step at k = {k}")
+        return self
+
+    def meta(self) -> dict:
+        m = {"experiment": "gd-population", **{f: getattr(self, f) for f in self.__dataclass_fields__}}
+        m["sizes"] = [list(s) for s in self.sizes]
+        return m
+
+    def tasks(self):
+        from .runs import Task
+
+        out = []
+        for k, d in self.sizes:
+            for lo in range(0, self.runs, self.chunk):
+                n = min(self.chunk, self.runs - lo)
+                payload = {"k": k, "d": d, "seed": self.seed, "first_run": lo, "runs": n, "protocol": self.protocol,
+                           "step": self.step, "tol": self.tol, "max_steps": self.max_steps,
+                           "init_scale": self.init_scale, "polish": self.polish, "loss_tol": self.loss_tol}
+                out.append(Task(f"k={k},d={d},runs={lo}-{lo + n - 1}", payload, n))
+        return out
+
+
+def run_experiment(experiment: Experiment, out, *, resume: bool = False, workers: int = 1, scheduler=None,
+                   progress=None) -> dict:
+    """Train every run of ``experiment``, streaming to ``out``; return the per-run arrays per size.
+
+    Returns
+    -------
+    dict
+        ``{(k, d): {"run", "W" (runs, k, d), "loss", "grad_norm", "steps",
+        "polish_steps", "converged", "diverged"}}`` as numpy arrays sorted by run.
+        Identical for any ``chunk``, ``workers`` or ``scheduler`` (each run is
+        computed from its own seeded start by a batch-independent engine).
+    """
+    from .runs import run_tasks
+
+    experiment.check()
+    tasks = experiment.tasks()
+    # the biggest sizes first: the longest tasks start early (better balance across workers)
+    order = sorted(range(len(tasks)), key=lambda i: -tasks[i].payload["k"] * tasks[i].payload["d"])
+    records = run_tasks(train_chunk, [tasks[i] for i in order], out=out, meta=experiment.meta(), resume=resume,
+                        workers=workers, scheduler=scheduler, progress=progress, desc="gd")
+    results = {}
+    for k, d in experiment.sizes:
+        recs = [records[t.key] for t in tasks if t.payload["k"] == k and t.payload["d"] == d]
+        merged = {}
+        for field_ in ("run", "loss", "grad_norm", "steps", "polish_steps", "converged", "diverged", "by_loss"):
+            merged[field_] = np.array([x for r in recs for x in r[field_]])
+        merged["W"] = np.array([w for r in recs for w in r["W"]], dtype=float).reshape(-1, k, d)
+        idx = np.argsort(merged["run"], kind="stable")
+        results[(k, d)] = {f: v[idx] for f, v in merged.items()}
+    return results
+
+
+def spurious_fraction_ci(spurious: int, total: int, confidence: float = 0.95):
+    """Wilson score interval of a binomial proportion (scipy.stats.binomtest);
+    ``(nan, nan)`` when ``total = 0``."""
+    if total == 0:
+        return float("nan"), float("nan")
+    from scipy.stats import binomtest
+
+    ci = binomtest(int(spurious), int(total)).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def summarise_size(result: dict, *, classify: bool = True) -> dict:
+    """Counts, spurious fraction with its 95% Wilson interval, and the endpoint
+    families (:func:`landscape.endpoints.classify_endpoints`) of one size.
+
+    ``spurious_fraction`` is spurious / converged (unconverged runs are counted
+    separately, never classified).  Runs stopped by the loss rule
+    (``by_loss``) count as global, in one family entry flagged ``by_loss``.  The ``classification`` entry holds the
+    :class:`~landscape.endpoints.Classification` (not JSON) for certification.
+    """
+    runs = int(result["converged"].size)
+    by_loss = result["by_loss"] & result["converged"]
+    # runs stopped by the loss rule reached the global minimum *value* (L >= 0) but are
+    # not critical points to the gradient tolerance: counted as global, not classified
+    conv = result["converged"] & ~by_loss
+    W = result["W"][conv]
+    out = {"runs": runs, "converged": int(result["converged"].sum()), "unconverged": int((~result["converged"]).sum()),
+           "diverged": int(result["diverged"].sum()),
+           "steps_median": float(np.median(result["steps"])) if runs else None,
+           "steps_max": int(result["steps"].max()) if runs else None,
+           "polished": int((result["polish_steps"] > 0).sum()),
+           "converged_by_loss": int(result["by_loss"].sum())}
+    if classify and W.shape[0]:
+        from .endpoints import classify_endpoints
+
+        c = classify_endpoints(W, loss_values=result["loss"][conv])
+        glob, spur = c.global_count, c.spurious_count
+        runs_of = result["run"][conv]
+        fams = []
+        for f in c.families:
+            fd = f.to_dict(with_W=True)
+            fd["members"] = [int(runs_of[m]) for m in f.members]  # run indices of the experiment
+            fams.append(fd)
+        out["classification"] = c
+    else:
+        glob = spur = 0
+        fams = []
+        out["classification"] = None
+    if by_loss.any():
+        glob += int(by_loss.sum())
+        fams.insert(0, {"id": None, "loss": float(result["loss"][by_loss].max()), "count": int(by_loss.sum()),
+                        "members": [int(r) for r in result["run"][by_loss]], "isotropy": None, "index": None,
+                        "lambda_min": None, "is_global": True, "by_loss": True,
+                        "note": "loss <= loss_tol: the global minimum value (L >= 0) reached within loss_tol; "
+                                "not a critical point to the gradient tolerance, so not classified or certified"})
+    lo, hi = spurious_fraction_ci(spur, glob + spur)
+    out.update({"global": glob, "spurious": spur,
+                "spurious_fraction": spur / (glob + spur) if glob + spur else None,
+                "spurious_ci95": [lo, hi] if glob + spur else None, "families": fams})
+    return out

@@ -346,11 +346,16 @@ def flip_distances(z, c, a, max_distance: float = np.inf) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         tb = np.where(c != 0, -z / c, np.inf)
     tb = np.where(tb > 0, tb, np.inf)
-    T = np.sort(tb, axis=-1)  # (..., k), inf = no breakpoint
+    order = np.argsort(tb, axis=-1)
+    T = np.take_along_axis(tb, order, -1)  # (..., k) ascending, inf = no breakpoint
     finite = np.isfinite(T)
     Tf = np.where(finite, T, 0.0)
-    G = sigma[..., None] * np.einsum(
-        "...i,...ji->...j", a, np.maximum(z[..., None, :] + Tf[..., :, None] * c[..., None, :], 0.0))
+    terms = np.maximum(z[..., None, :] + Tf[..., :, None] * c[..., None, :], 0.0)  # (..., j, i)
+    # neuron order[j] is exactly at its kink at T_j: its term is 0 (not the rounding of z + T c), so that a
+    # piece where g is identically 0 is recognised as reaching the boundary
+    own = order[..., :, None] == np.arange(z.shape[-1])
+    terms = np.where(own, 0.0, terms)
+    G = sigma[..., None] * np.einsum("...i,...ji->...j", a, terms)
     G = np.where(finite, G, np.inf)
     hit = G <= 0
     any_hit = hit.any(axis=-1)

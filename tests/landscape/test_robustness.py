@@ -125,6 +125,20 @@ def test_flip_distance_sees_a_flip_that_comes_back():
     assert flip_distances(z, c, a, max_distance=0.5) == np.inf
 
 
+def test_flip_distance_where_the_output_stays_exactly_zero():
+    """g switches off at the last kink of the positive neurons and stays 0 until a negative neuron
+    switches on: the boundary is reached at that kink (computed from rounded z, c in many draws)."""
+    for _ in range(200):
+        zp, cp = RNG.uniform(0.5, 1.0, 4), -RNG.uniform(0.001, 0.02, 4)
+        zn, cn = -RNG.uniform(0.5, 1.0, 2), RNG.uniform(1e-4, 2e-3, 2)
+        z, c = np.concatenate([zp, zn]), np.concatenate([cp, cn])
+        a = np.array([1.0] * 4 + [-1.0] * 2)
+        expected = np.max(-zp / cp)
+        if np.min(-zn / cn) <= expected:
+            continue
+        assert np.isclose(flip_distances(z, c, a), expected, rtol=1e-12)
+
+
 def test_sweep_results_resume_and_match_direct_cells(tmp_path):
     cfg = ProbeConfig(setting="gaussian", **SMALL)
     out = tmp_path / "cells.jsonl"

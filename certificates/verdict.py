@@ -103,10 +103,25 @@ def float_matrix(M) -> np.ndarray:
     >>> float_matrix(np.array([[F(1, 3), F(2)]], dtype=object)).tolist()
     [[0.3333333333333333, 2.0]]
     """
+    from operator import truediv
+
     M = np.asarray(M)
     if M.dtype != object:
         return M.astype(float)
-    return np.fromiter(map(float, M.ravel()), dtype=float, count=M.size).reshape(M.shape)
+    num, den = _numerators_denominators(M.ravel())
+    # int / int is correctly rounded in CPython: exactly float(q)
+    return np.fromiter(map(truediv, num, den), dtype=float, count=M.size).reshape(M.shape)
+
+
+def _numerators_denominators(flat):
+    """Lists of numerators and denominators of rationals (ints or Fractions in
+    lowest terms), read from Fraction's slots when every entry is a Fraction
+    (its public properties cost a Python call each)."""
+    from operator import attrgetter
+
+    if set(map(type, flat)) == {Fraction}:
+        return list(map(attrgetter("_numerator"), flat)), list(map(attrgetter("_denominator"), flat))
+    return list(map(attrgetter("numerator"), flat)), list(map(attrgetter("denominator"), flat))
 
 
 def is_identity(M) -> bool:
@@ -118,15 +133,14 @@ def is_identity(M) -> bool:
     >>> is_identity(Point.from_arrays(np.eye(3)).V), is_identity(np.array([[1, 1], [0, 1]]))
     (True, False)
     """
-    from operator import attrgetter
-
     M = np.asarray(M)
     if M.ndim != 2 or M.shape[0] != M.shape[1]:
         return False
     if M.dtype != object:
         return bool(np.array_equal(M, np.eye(M.shape[0])))
-    num = np.fromiter(map(attrgetter("numerator"), M.ravel()), dtype=object, count=M.size).reshape(M.shape)
-    den = np.fromiter(map(attrgetter("denominator"), M.ravel()), dtype=object, count=M.size).reshape(M.shape)
+    n, d = _numerators_denominators(M.ravel())
+    num = np.array(n, dtype=object).reshape(M.shape)
+    den = np.array(d, dtype=object).reshape(M.shape)
     diag = np.eye(M.shape[0], dtype=bool)
     return bool(np.all(num[~diag] == 0) and np.all(num[diag] == den[diag]))
 

@@ -211,8 +211,9 @@ def _exact_classes_by_float(flat):
     """
     from operator import attrgetter
 
-    num = np.fromiter(map(attrgetter("numerator"), flat), dtype=object, count=len(flat))
-    den = np.fromiter(map(attrgetter("denominator"), flat), dtype=object, count=len(flat))
+    private = set(map(type, flat)) == {Fraction}  # Fraction's slots: no Python call per entry
+    num = np.array(list(map(attrgetter("_numerator" if private else "numerator"), flat)), dtype=object)
+    den = np.array(list(map(attrgetter("_denominator" if private else "denominator"), flat)), dtype=object)
     try:
         x = num.astype(float) / den.astype(float)
     except OverflowError:

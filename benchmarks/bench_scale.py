@@ -1,0 +1,230 @@
+"""Issue 12 (scale): today's figure beside the new one, measured in the same run.
+
+Run from the repository root::
+
+    PYTHONPATH=. python benchmarks/bench_scale.py [--quick] [--out docs/benchmarks_scale.md]
+
+"Old" is commit bd40078 (the issue's baseline), checked out with
+``git worktree add /tmp/old bd40078`` (``--old PATH`` to change); "new" is this
+tree.  Every measurement runs in a fresh subprocess (wall time of the call,
+peak RSS of the process), on the same machine, one run each, so old and new
+see the same load.  Function-level: the command-level figures of ``certify
+--W`` / ``spectrum --W`` also contain reading W into Fractions (``landscape.io``,
+unchanged here) and await the call-site changes in ``docs/benchmarks_scale.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+CHILD = r'''
+import json, resource, sys, time
+import numpy as np
+case, side, d = sys.argv[1], sys.argv[2], int(sys.argv[3])
+from certificates.examples import type_a_matrix
+X = (0.98, -0.03, 0.3, 0.25, -0.6)
+
+
+def type_a(d):
+    from landscape.fixed_points import Family, assemble, params_from_W
+    if d <= 300:
+        from certificates.examples import type_a_point
+        return type_a_point(d)
+    from landscape.critical_points import solve
+    x = params_from_W(Family((5, 1)), type_a_point_small())
+    import numpy as np
+    for dd in np.unique(np.geomspace(6, d, 25).astype(int)):
+        x = solve(Family((int(dd) - 1, 1)), x)
+    return assemble(Family((d - 1, 1)), x)
+
+
+def type_a_point_small():
+    from certificates.examples import type_a_point
+    return type_a_point(6)
+
+
+extra = {}
+if case == "loss_grad":
+    from landscape.loss import loss_and_gradient
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(d, d)) / np.sqrt(d)
+    loss_and_gradient(W)
+    n = 2000
+    t0 = time.perf_counter()
+    for _ in range(n):
+        loss_and_gradient(W)
+    t = (time.perf_counter() - t0) / n
+    extra["unit"] = "us per call"
+    t *= 1e6
+elif case in ("certify", "certify_lazy"):
+    W = type_a(d)
+    from landscape.io import Point
+    t0 = time.perf_counter()
+    if case == "certify":
+        P = Point.from_arrays(W)
+    else:  # a float-backed point: what a lazy reader hands over
+        P = Point(W, np.eye(d), np.ones(d), np.ones(d))
+    extra["read_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if side == "old":
+        from certificates.artifact import certify_point
+        res, cert = certify_point(P)
+    else:
+        from certificates.artifact import build_family_certificate, certify_point
+        from certificates.symmetric import certify_family
+        from certificates.verdict import family_precheck
+        from landscape.fixed_points import Family, assemble
+        fam = family_precheck(P)  # requests-scale.md: artifact._family_of -> family_precheck
+        if fam is None:
+            res, cert = certify_point(P, engine="full")
+        else:
+            parts, perm, params = fam
+            res = certify_family(parts, params)
+            cert = build_family_certificate(res)
+            Wf = W if W.dtype != object else None
+            cert["isotropy"]["fix_deviation"] = float(np.abs(W[np.ix_(perm, perm)] - assemble(Family(parts), params)).max())
+    t = time.perf_counter() - t0
+    extra["verdict"] = res.verdict.value
+elif case in ("isotropy", "isotropy_exact"):
+    from symmetry.isotropy import isotropy
+    W = type_a_matrix(X, d)
+    if case == "isotropy_exact":
+        from fractions import Fraction
+        Wo = np.empty(W.shape, dtype=object)
+        Wo[...] = [[Fraction(x) for x in r] for r in W.tolist()]
+        W = Wo
+    t0 = time.perf_counter()
+    H = isotropy(W)
+    t = time.perf_counter() - t0
+    extra["name"], extra["fix_dim"] = H.name, H.fix_dim
+elif case == "spectrum":
+    from landscape.spectrum import spectrum
+    W = type_a(d)
+    t0 = time.perf_counter()
+    s = spectrum(W)
+    t = time.perf_counter() - t0
+    extra["method"], extra["min"] = s.method, float(s.min)
+elif case == "family_cert":
+    from landscape.critical_points import follow_family
+    from landscape.fixed_points import Family, params_from_W
+    from certificates.symmetric import certify_family
+    from certificates.artifact import build_family_certificate
+    from certificates.verifier import verify_certificate
+    start = params_from_W(Family((5, 1)), type_a_point_small())
+    x = follow_family("d-1,1", [6, d], start=start)[-1].params
+    t0 = time.perf_counter()
+    r = certify_family((d - 1, 1), list(x))
+    ok = verify_certificate(build_family_certificate(r))[0] if r.verdict.value != "inconclusive" else None
+    t = time.perf_counter() - t0
+    extra["verdict"], extra["verified"], extra["reason"] = r.verdict.value, ok, r.reason[:90]
+elif case == "follow":
+    from landscape.fixed_points import Family, params_from_W
+    if side == "new":  # the requested one-line change to critical_points.solve, applied to a copy
+        sys.path.insert(0, "tests/scale")
+        from test_scale_guards import _patched_critical_points
+        cp = _patched_critical_points()
+    else:
+        import landscape.critical_points as cp
+    start = params_from_W(Family((5, 1)), type_a_point_small())
+    t0 = time.perf_counter()
+    pts = cp.follow_family("d-1,1", [6, d], start=start)
+    t = time.perf_counter() - t0
+    extra["reached"] = pts[-1].family.d if pts else None
+else:
+    raise SystemExit(f"unknown case {case}")
+print(json.dumps({"case": case, "side": side, "d": d, "t": t,
+                  "rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, **extra}))
+'''
+
+
+def run(root, case, side, d, timeout):
+    env = dict(os.environ, PYTHONPATH=root)
+    try:
+        p = subprocess.run(["nice", sys.executable, "-c", CHILD, case, side, str(d)], cwd=root, env=env,
+                           capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"case": case, "side": side, "d": d, "error": f"timeout {timeout} s"}
+    if p.returncode != 0:
+        return {"case": case, "side": side, "d": d, "error": p.stderr.strip().splitlines()[-1][:120]}
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def fmt(r):
+    if r is None:
+        return "not run"
+    if "error" in r:
+        return r["error"]
+    unit = r.get("unit")
+    s = f"{r['t']:.0f} µs" if unit else f"{r['t']:.3g} s"
+    if not unit:
+        s += f", {r['rss_gib']:.2f} GiB"
+    for key in ("verdict", "verified", "reached", "name"):
+        if key in r:
+            s += f", {key} {r[key]}"
+    return s
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--old", default="/tmp/old")
+    ap.add_argument("--out", default=os.path.join(HERE, "docs", "benchmarks_scale.md"))
+    ap.add_argument("--quick", action="store_true", help="small sizes only")
+    args = ap.parse_args(argv)
+    if not os.path.isdir(args.old):
+        sys.exit(f"old tree {args.old} missing: git worktree add {args.old} bd40078")
+    big = not args.quick
+    plan = [  # (row label, case, d, run old?, timeout)
+        ("one loss+gradient, k = d = 20", "loss_grad", 20, True, 300),
+        ("isotropy (float W), d = 3", "isotropy", 3, True, 300),
+        ("isotropy (float W), d = 200", "isotropy", 200, True, 300),
+        ("isotropy (float W), d = 1000", "isotropy", 1000, big, 600),
+        ("isotropy (float W), d = 5000", "isotropy", 5000, False, 900),
+        ("isotropy (exact Fractions), d = 1000", "isotropy_exact", 1000, big, 600),
+        ("certify type A, Fraction point, d = 3", "certify", 3, True, 300),
+        ("certify type A, Fraction point, d = 200", "certify", 200, True, 300),
+        ("certify type A, Fraction point, d = 1000", "certify", 1000, big, 900),
+        ("certify type A, float-backed point, d = 1000", "certify_lazy", 1000, big, 900),
+        ("certify type A, float-backed point, d = 5000", "certify_lazy", 5000, False, 900),
+        ("spectrum (float W), d = 200", "spectrum", 200, True, 300),
+        ("spectrum (float W), d = 1000", "spectrum", 1000, big, 600),
+        ("family certificate + verify, d = 10⁴", "family_cert", 10**4, True, 300),
+        ("family certificate + verify, d = 10⁵", "family_cert", 10**5, True, 300),
+        ("follow_family to d = 10⁶", "follow", 10**6, True, 600),
+    ]
+    rows = []
+    for label, case, d, with_old, timeout in plan:
+        if args.quick and d > 1000 and case not in ("family_cert", "follow"):
+            continue
+        new = run(HERE, case, "new", d, timeout)
+        old = run(args.old, case, "old", d, timeout) if with_old else None
+        rows.append((label, old, new))
+        print(f"{label}: old {fmt(old)} | new {fmt(new)}", file=sys.stderr, flush=True)
+    lines = ["# Scale benchmark (issue 12)", "",
+             f"`PYTHONPATH=. python benchmarks/bench_scale.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+             f"{os.cpu_count()} cores shared with other jobs; one run each, old = bd40078 (worktree), new = this tree, "
+             "each in its own process (time of the call, peak RSS of the process).", "",
+             "| what | old (bd40078) | new | ratio |", "| --- | --- | --- | --- |"]
+    for label, old, new in rows:
+        ratio = ""
+        if old and new and "t" in old and "t" in new and new["t"] > 0:
+            ratio = f"{old['t'] / new['t']:.1f}×"
+        lines.append(f"| {label} | {fmt(old)} | {fmt(new)} | {ratio} |")
+    lines += ["", "Rows not run for old: the issue's figures (isotropy d = 5000 ≈ d^2.7 extrapolation of 52 s at "
+              "1000; certify d = 5000: 568 s, 8.5 GiB).", ""]
+    text = "\n".join(lines) + "\n"
+    tmp = args.out + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, args.out)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -69,20 +69,20 @@ def parse_doubling(text, option: str, limit: int) -> list:
     out = []
     for part in text.split(","):
         part = part.strip()
+        lo_s, dots, hi_s = part.partition("..")
         try:
-            if ".." in part:
-                lo_s, _, hi_s = part.partition("..")
-                lo, hi = int(lo_s), int(hi_s)
-                if lo < 1 or hi < lo:
-                    raise UsageError(f"{option}: empty or non-positive range {part!r}")
-                values, v = [], lo
-                while v <= hi and len(values) <= MAX_VALUES:
-                    values.append(v)
-                    v *= 2
-            else:
-                values = [int(part)]
+            lo, hi = int(lo_s), int(hi_s) if dots else None
         except ValueError:
             raise UsageError(f"{option}: cannot read {part!r} (integers, or A..B for A, 2A, 4A, ... <= B)") from None
+        if hi is None:
+            values = [lo]
+        else:
+            if lo < 1 or hi < lo:
+                raise UsageError(f"{option}: empty or non-positive range {part!r}")
+            values, v = [], lo
+            while v <= hi and len(values) <= MAX_VALUES:
+                values.append(v)
+                v *= 2
         for v in values:
             if not 1 <= v <= limit:
                 raise UsageError(f"{option} values must be between 1 and {limit}, got {v}")

@@ -1,0 +1,368 @@
+"""Series of a two-block family ``Δ(S_{d−p}×S_p)`` in powers of ``s = d^{-1/2}``.
+
+The simplest call:
+
+>>> from landscape.asymptotics import family_asymptotics
+>>> res = family_asymptotics("d-1,1", order=1, digits=40)     # type A
+>>> t = res.loss[0]
+>>> t.power, t.value[:12], t.exact
+(-1.0, '0.2973576180', '1/2 - 2/pi**2')
+
+Arjevani & Field (NeurIPS 2021, arXiv 2107.10370) show that the families of
+critical points of ``L`` (k = d, teacher ``I_d``, rows are neurons) have
+Puiseux-type expansions in ``d^{-1/2}``: every parameter of ``Fix(H)``, the loss
+and every distinct Hessian eigenvalue is ``d^{e} Σ_j c_j d^{-j/2}``.  This
+module computes the coefficients by **undetermined coefficients on exact
+solutions far out**: the reduced equations (:mod:`landscape.fixed_points`,
+O(1) cost in d) are solved by Newton in mpmath at ``M + 1`` dimensions
+``d_i = (M + 1)² / (i + 1)² · d_0`` (``s_i = (i + 1) s_0 / (M + 1)``,
+``d_0 = 10^{10}`` by default), every quantity ``q`` is scaled by its leading power
+``d^{e}`` (``e`` read off the samples: ``e ∈ {1, 0, −1/2, −1, −3/2, −2, …}``),
+and the polynomial of degree M in s through the ``M + 1`` values gives
+``c_0 … c_M``.  With ``s_0 = 10^{-5}`` and ``M = N + 12`` the truncation error
+of ``c_j`` is about ``s_0^{M+1−j}`` times the conditioning of the fit: every
+reported coefficient (j ≤ N ≤ 8) is right to ≳ 30 digits, which the tests
+check against solutions at d = 10³..10⁸ computed independently (error of
+the truncated series shrinks like ``d^{-(N+1)/2}``).
+
+Exact forms: each coefficient is compared with ``mpmath.identify`` against
+``π``, ``1/π``, ``1/π²``, ``√2`` (PSLQ); a match is reported in ``exact`` only
+when it agrees to at least :data:`EXACT_DIGITS` digits -- an identification,
+not a derivation (docs/theorems.md states which leading constants are
+derived by hand).  ``exact`` is ``None`` otherwise.
+
+Eigenvalues are keyed by isotypic component (irrep of ``S_{d−p} × S_p``, first
+row written ``d−…``) and rank inside its block; the number of distinct
+eigenvalues does not depend on d (SPEC.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+
+from .backends import mp_context
+from .errors import InputError
+from .fixed_points import Family, parse_partition, reduced_gradient, reduced_jacobian
+
+__all__ = ["Term", "Asymptotics", "family_asymptotics", "family_solution", "to_json", "to_text", "to_latex",
+           "evaluate_series", "EXACT_DIGITS"]
+
+#: Agreement (digits) needed before an identified closed form is reported as ``exact``.
+EXACT_DIGITS = 25
+
+
+@dataclass
+class Term:
+    """One term ``value · d^power`` (``value`` a decimal string; ``exact`` sympy-parsable or None)."""
+
+    power: float
+    value: str
+    exact: str | None = None
+
+    def as_dict(self):
+        return {"power": self.power, "value": self.value, "exact": self.exact}
+
+
+@dataclass
+class Asymptotics:
+    partition: str
+    order: int
+    params: dict = field(default_factory=dict)  # name -> list of Term
+    loss: list = field(default_factory=list)
+    eigenvalues: list = field(default_factory=list)  # [{irrep, rank, multiplicity, series}]
+    samples: list = field(default_factory=list)  # the d used
+    digits: int = 60
+
+
+def _linear_parts(text):
+    """``"d-1,1"`` -> ``(p,)`` s.t. parts are (d−p, p); only two-block families."""
+    try:
+        a = parse_partition(text, d=1000)
+    except InputError:
+        raise
+    if len(a) != 2 or a[0] != 1000 - a[1]:
+        raise InputError(f"asymptotics is for two-block families d-p,p (got {text!r})")
+    b = parse_partition(text, d=2000)
+    if b[1] != a[1]:
+        raise InputError(f"asymptotics needs the second part fixed: d-p,p (got {text!r})")
+    return a[1]
+
+
+def _newton(fam: Family, x, ctx, steps: int = 40):
+    mp = ctx.mp
+    x = [mp.mpf(v) for v in x]
+    tol = mp.mpf(10) ** (-(ctx.digits - 8))
+    for _ in range(steps):
+        g = reduced_gradient(fam, x, ctx)
+        J = reduced_jacobian(fam, x, ctx)
+        dx = mp.lu_solve(mp.matrix(J.tolist()), mp.matrix(list(g)))
+        x = [a - b for a, b in zip(x, dx)]
+        if max(abs(v) for v in dx) <= tol * max(1, max(abs(v) for v in x)):
+            return x
+    raise InputError(f"Newton did not converge for {fam.label()}")
+
+
+def family_solution(p: int, d: int, start, digits: int = 60):
+    """The critical point of ``Fix(Δ(S_{d−p}×S_p))`` near ``start`` (mpf list, ``digits`` digits)."""
+    fam = Family((d - p, p))
+    ctx = mp_context(digits + 2 * len(str(d)))
+    return _newton(fam, start, ctx)
+
+
+def _extrapolate(ss, xs, s):
+    """Polynomial extrapolation in s through the last points (mpf)."""
+    k = min(len(ss), 4)
+    pts = list(zip(ss[-k:], xs[-k:]))
+    out = []
+    for c in range(len(xs[0])):
+        val = 0
+        for i, (si, xi) in enumerate(pts):
+            w = 1
+            for j, (sj, _) in enumerate(pts):
+                if j != i:
+                    w *= (s - sj) / (si - sj)
+            val += w * xi[c]
+        out.append(val)
+    return out
+
+
+def _start(p: int, d: int):
+    """A start near the family at dimension d for p = 1 (type A) and p = 2 (the leading
+    terms of the series: good rows ~ e_i, bad rows ~ -e_i for p = 1 and ~ -e_(other) for p = 2);
+    None (lowest spurious point found by ``find``) otherwise."""
+    if p == 1:
+        return [1.0, -1.0 + 5.0 / d, -1.28 / d ** 2, 2.0 / d, 1.28 / d]
+    if p == 2:
+        return [1.0, 0.0, -2.6 / d ** 2, 2.0 / d, 1.3 / d, -1.0]
+    return None
+
+
+def _branch(p: int, d_targets, digits):
+    """Solutions along increasing d (floats up to 10^4 by follow_family, then mpmath)."""
+    from .critical_points import follow_family
+
+    base = [100, 300, 1000, 3000, 10000]
+    pts = follow_family(f"d-{p},{p}", base, start=_start(p, base[0]))
+    if len(pts) < len(base):
+        raise InputError(f"continuation of d-{p},{p} failed before d = 10^4")
+    ss = [mpmath.mpf(d) ** -0.5 for d in base]
+    xs = [[mpmath.mpf(float(v)) for v in pt.params] for pt in pts]
+    xs[-1] = family_solution(p, base[-1], xs[-1], digits)
+    cur = base[-1]
+    out = {}
+    for d in sorted(d_targets):
+        while cur < d:
+            nxt = min(d, cur * 30)
+            s = mpmath.mpf(nxt) ** -0.5
+            x = family_solution(p, nxt, _extrapolate(ss, xs, s), digits)
+            ss.append(s)
+            xs.append(x)
+            cur = nxt
+        out[d] = xs[-1]
+    return out
+
+
+def _generic_irrep(label: str, d: int) -> str:
+    import re
+
+    return re.sub(r"\d+", lambda m: (f"d-{d - int(m.group())}" if int(m.group()) > d // 2 else m.group()), label)
+
+
+def _spectrum(p, d, x, digits):
+    from .isotypic_spectrum import isotypic_blocks
+
+    ctx = mp_context(digits)
+    mp = ctx.mp
+    out = {}
+    for blk in isotypic_blocks(Family((d - p, p)), x, ctx):
+        vals = sorted(mp.eigsy(mp.matrix(blk.C.tolist()), eigvals_only=True))
+        f = blk.copies
+        reps = [sum(vals[t * f:(t + 1) * f]) / f for t in range(len(vals) // f)]
+        for r, v in enumerate(reps):
+            out[(_generic_irrep(blk.irrep, d), r)] = (v, blk.dim)
+    return out
+
+
+def _leading_power(values, ds):
+    """Exponent e (a multiple of 1/2) with q(d) ~ c d^e, from the two largest d."""
+    q1, q2 = values[-1], values[-2]
+    d1, d2 = ds[-1], ds[-2]
+    if q1 == 0 or q2 == 0:
+        return None
+    e = mpmath.log(abs(q1 / q2)) / mpmath.log(mpmath.mpf(d1) / d2)
+    return round(float(e) * 2) / 2
+
+
+def _fit(values, ds, M):
+    """Coefficients c_0..c_M with q(d) d^{-e} = Σ c_j s^j, the exponent e, and an error
+    estimate per coefficient (difference with the fit of degree M − 3 on the M − 2 largest s)."""
+    e = _leading_power(values, ds)
+    if e is None:
+        return None, None, None
+    ss = [mpmath.mpf(d) ** -0.5 for d in ds]
+    ys = [q * mpmath.mpf(d) ** (-e) for q, d in zip(values, ds)]
+    top = max(ss)
+
+    def solve(idx, deg):  # in t = s / max(s) (a well-scaled Vandermonde), then c_j = a_j / top^j
+        A = mpmath.matrix([[(ss[i] / top) ** j for j in range(deg + 1)] for i in idx])
+        a = mpmath.lu_solve(A, mpmath.matrix([ys[i] for i in idx]))
+        return [a[j] / top ** j for j in range(deg + 1)]
+
+    n = len(ss)
+    c = solve(range(n), n - 1)
+    c2 = solve(range(3, n), n - 4)  # the n - 3 smallest s, one degree per point
+    coeffs = [c[j] for j in range(n)]
+    errs = [abs(c[j] - c2[j]) if j <= n - 4 else mpmath.mpf(1) for j in range(n)]
+    return e, coeffs, errs
+
+
+def _identify(v, digits):
+    for consts in ([], ["pi"], ["pi", "pi**2"], ["1/pi", "1/pi**2"], ["1/pi"], ["sqrt(2)"], ["sqrt(2)", "pi"],
+                   ["sqrt(2)/pi"], ["1/pi", "sqrt(2)", "sqrt(2)/pi"]):
+        try:
+            with mpmath.workdps(EXACT_DIGITS + 5):
+                s = mpmath.identify(v, consts, tol=mpmath.mpf(10) ** (-min(digits, EXACT_DIGITS + 3)), maxcoeff=200)
+        except Exception:  # pragma: no cover - identify's internal failures
+            s = None
+        if s:
+            import sympy
+
+            expr = sympy.sympify(s.replace("(", "(").replace("sqrt", "sqrt"))
+            if abs(mpmath.mpf(str(sympy.N(expr, digits + 10))) - v) < abs(v) * mpmath.mpf(10) ** (-digits + 1):
+                return str(sympy.nsimplify(expr)) if expr.is_rational else str(expr)
+    return None
+
+
+def _terms(e, coeffs, errs, order, max_digits=30):
+    """Terms from the first coefficient that is not zero within its error on, ``order + 1``
+    half-steps; each value carries the digits the two fits agree on (at most ``max_digits``)."""
+    j0 = next((j for j, (c, r) in enumerate(zip(coeffs, errs)) if abs(c) > 100 * r), None)
+    if j0 is None:
+        return [Term(0.0, "0", "0")]
+    out = []
+    for j in range(j0, min(j0 + order + 1, len(coeffs))):
+        c, r = coeffs[j], max(errs[j], abs(coeffs[j]) * mpmath.mpf(10) ** (-max_digits - 2))
+        if abs(c) <= 100 * r:
+            continue  # zero within the error (or unresolved)
+        good = int(min(max_digits, max(1, mpmath.floor(mpmath.log10(abs(c) / r)) - 1)))
+        exact = _identify(c, good) if good >= EXACT_DIGITS else None
+        out.append(Term(float(e - mpmath.mpf(j) / 2), mpmath.nstr(c, good), exact))
+    return out
+
+
+def family_asymptotics(partition, order: int = 4, digits: int = 60, s0: float = 1e-5,
+                       spectrum: bool = True) -> Asymptotics:
+    """Series in ``d^{-1/2}`` of the family's parameters, loss and Hessian eigenvalues.
+
+    Parameters
+    ----------
+    partition : str
+        ``"d-p,p"`` (type A is ``"d-1,1"``).
+    order : int
+        Half-integer orders reported beyond the leading one (0..8).
+    digits : int
+        Working precision of the solutions (mpmath).
+    s0 : float
+        Largest ``s = d^{-1/2}`` sampled.
+    spectrum : bool
+        Also the Hessian eigenvalues (the costly part: one isotypic spectrum per sample).
+
+    Returns
+    -------
+    Asymptotics
+        ``params`` (name -> terms), ``loss`` and ``eigenvalues`` (each with
+        ``irrep``, ``rank``, ``multiplicity`` and ``series``), every term with
+        ``power`` (the exponent of d), ``value`` (decimal string, ~30 digits)
+        and ``exact`` (or None).
+    """
+    if not 0 <= order <= 8:
+        raise InputError(f"order must be between 0 and 8, got {order}")
+    p = _linear_parts(partition)
+    M = order + 12
+    ds = sorted({int(round((M + 1) ** 2 / (i + 1) ** 2 / s0 ** 2)) for i in range(M + 1)})
+    sols = _branch(p, ds, digits)
+    fam_names = Family((ds[0] - p, p)).param_names
+    res = Asymptotics(partition, order, samples=ds, digits=digits)
+    with mpmath.workdps(digits):
+        for c, name in enumerate(fam_names):
+            e, co, er = _fit([sols[d][c] for d in ds], ds, M)
+            res.params[name] = _terms(e, co, er, order) if e is not None else [Term(0.0, "0", "0")]
+        from .fixed_points import reduced_loss
+
+        losses = [reduced_loss(Family((d - p, p)), sols[d], mp_context(digits)) for d in ds]
+        e, co, er = _fit(losses, ds, M)
+        res.loss = _terms(e, co, er, order)
+        if not spectrum:
+            return res
+        specs = [_spectrum(p, d, sols[d], digits) for d in ds]
+        keys = sorted(specs[-1], key=lambda k: float(specs[-1][k][0] / ds[-1]))
+        for key in keys:
+            vals = [sp[key][0] for sp in specs]
+            e, co, er = _fit(vals, ds, M)
+            mult = _generic_multiplicity([(d, sp[key][1]) for d, sp in zip(ds, specs)])
+            res.eigenvalues.append({"irrep": key[0], "rank": key[1], "multiplicity": mult,
+                                    "series": _terms(e, co, er, order)})
+    return res
+
+
+def _generic_multiplicity(points) -> str:
+    """The irrep dimension as a polynomial in d, interpolated through exact ``(d, dim)`` pairs
+    (degree <= 4: the cells are pairs of indices) and checked on every pair."""
+    import sympy
+
+    d = sympy.Symbol("d")
+    pts = sorted(points)[:5]
+    poly = sympy.expand(sympy.interpolate([(sympy.Integer(a), sympy.Integer(b)) for a, b in pts], d))
+    if any(poly.subs(d, a) != b for a, b in points):
+        return None
+    return str(sympy.factor(poly)).replace(" ", "")
+
+
+def evaluate_series(terms, d):
+    """``Σ value · d^power`` (mpf) of a list of :class:`Term`."""
+    return sum(mpmath.mpf(t.value) * mpmath.mpf(d) ** mpmath.mpf(t.power) for t in terms)
+
+
+def to_json(res: Asymptotics) -> dict:
+    return {"partition": res.partition, "order": res.order,
+            "params": {k: [t.as_dict() for t in v] for k, v in res.params.items()},
+            "loss": [t.as_dict() for t in res.loss],
+            "eigenvalues": [{"irrep": e["irrep"], "rank": e["rank"], "multiplicity": e["multiplicity"],
+                             "series": [t.as_dict() for t in e["series"]]} for e in res.eigenvalues],
+            "samples": res.samples, "method": "undetermined coefficients on Newton solutions at large d"}
+
+
+def _fmt(terms, latex=False):
+    out = []
+    for t in terms:
+        c = t.exact if t.exact is not None else t.value[:14]
+        if latex:
+            import sympy
+
+            c = sympy.latex(sympy.sympify(t.exact)) if t.exact is not None else t.value[:14]
+            out.append(f"\\left({c}\\right) d^{{{t.power:g}}}")
+        else:
+            out.append(f"({c}) d^{t.power:g}")
+    return " + ".join(out) if out else "0"
+
+
+def to_text(res: Asymptotics) -> str:
+    lines = [f"family {res.partition}: series in d^(-1/2) (order {res.order})", f"loss = {_fmt(res.loss)} + ..."]
+    for k, v in res.params.items():
+        lines.append(f"{k} = {_fmt(v)} + ...")
+    for e in res.eigenvalues:
+        lines.append(f"eigenvalue {e['irrep']}#{e['rank']} (x{e['multiplicity']}) = {_fmt(e['series'])} + ...")
+    return "\n".join(lines)
+
+
+def to_latex(res: Asymptotics) -> str:
+    lines = ["\\begin{align*}", f"L &= {_fmt(res.loss, True)} + \\dots \\\\"]
+    for k, v in res.params.items():
+        lines.append(f"{k} &= {_fmt(v, True)} + \\dots \\\\")
+    for e in res.eigenvalues:
+        lines.append(f"\\lambda_{{{e['irrep']},{e['rank']}}} &= {_fmt(e['series'], True)} + \\dots \\\\")
+    lines.append("\\end{align*}")
+    return "\n".join(lines)

@@ -27,18 +27,17 @@ import numpy as np
 
 from landscape import subspace
 from landscape.descent import gradient_descent
-from landscape.empirical import forward, preactivations
+from landscape.empirical import forward, input_gradient
 from landscape.robustness import (
     ProbeConfig,
     basis,
-    flip_distances,
     initialise,
     probe,
     run_cell,
     teacher,
     train,
-    _student_signs,
 )
+from landscape.robustness import _student_signs  # the gaussian student's fixed second layer
 
 
 def timed(fn):
@@ -49,13 +48,9 @@ def timed(fn):
 
 def grid_then_bisect(W, b, a, X, U, tmax, grid=10_000, steps=60):
     """The obvious flip search: scan f on a grid of the ray, bisect the first sign change."""
-    res = probe(W, b, a, X, U)  # for the direction only (its flip search is not what is timed here)
-    g = np.zeros(X.shape[0])
-    from landscape.empirical import input_gradient
-
+    f0 = forward(X, W, b, a)[0]
     G = input_gradient(X, W, b, a)[0]
     Gperp = G - (G @ U) @ U.T
-    f0 = res["output"][0]
     u = -np.sign(f0)[:, None] * Gperp / np.linalg.norm(Gperp, axis=1)[:, None]
     t = np.linspace(0, tmax, grid)
     out = np.full(X.shape[0], np.inf)
@@ -71,7 +66,6 @@ def grid_then_bisect(W, b, a, X, U, tmax, grid=10_000, steps=60):
             fm = forward((X[n] + mid * u[n])[None], W, b, a)[0, 0]
             lo, hi = (mid, hi) if np.sign(fm) == np.sign(f0[n]) else (lo, mid)
         out[n] = hi
-        g[n] = 1
     return out
 
 

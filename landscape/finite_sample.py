@@ -497,7 +497,7 @@ def plot_width_experiment(result: WidthResult, path) -> None:
     ax2.set_yscale("log")
     ax2.set_xlabel("number of samples n")
     ax2.set_ylabel("width m")
-    ax2.legend(fontsize=8, loc="upper left")
+    ax2.legend(fontsize=8, loc="center right")
     ax2.set_title("measured threshold vs sufficient width")
     fig.tight_layout()
     folder = os.path.dirname(os.path.abspath(str(path)))

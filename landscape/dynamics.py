@@ -110,7 +110,11 @@ def _angles(UA, UB, self_pairs: bool):
     ``|cos θ| <= 0.9``, Kahan's ``2 atan2(|u − v|, |u + v|)`` elsewhere; the
     diagonal of a self-pair matrix is ``θ = 0`` exactly.
     """
-    C = np.matmul(UA, np.swapaxes(UB, -1, -2))  # (B, k, m); stacked gemm, one matrix per run
+    if UB is None:  # the teacher I_d: cos θ(w_i, e_j) is the entry itself (exactly what U @ I gives)
+        C = UA.copy()
+        UB = np.eye(UA.shape[-1])
+    else:
+        C = np.matmul(UA, np.swapaxes(UB, -1, -2))  # (B, k, m); stacked gemm, one matrix per run
     with np.errstate(invalid="ignore"):  # |C| > 1 by rounding: those pairs are recomputed below
         theta = np.arccos(C)
         S = C * C
@@ -119,9 +123,9 @@ def _angles(UA, UB, self_pairs: bool):
     if self_pairs:
         diag = np.arange(UA.shape[1])
         C[:, diag, diag] = 0.0  # excluded from the near-parallel search below
-    near = np.abs(C) > NEAR_PARALLEL
-    b, i, j = np.nonzero(near)
-    if b.size:
+    flat = np.flatnonzero(np.abs(C) > NEAR_PARALLEL)
+    if flat.size:
+        b, i, j = np.unravel_index(flat, C.shape)
         u = UA[b, i]
         v = UB[b, j] if UB.ndim == 3 else UB[j]
         t = 2.0 * np.arctan2(np.sqrt(((u - v) ** 2).sum(-1)), np.sqrt(((u + v) ** 2).sum(-1)))
@@ -159,7 +163,7 @@ class PopulationObjective:
         self._teacher_cache = {}
 
     def teacher(self, k: int, d: int):
-        """``(V, ‖v_j‖, unit rows of V, α, β, ½βᵀK(V,V)β)`` for students of shape (k, d)."""
+        """``(V, ‖v_j‖, unit rows of V, α, β, ½βᵀK(V,V)β, V is I_d)`` for students of shape (k, d)."""
         key = (k, d)
         if key not in self._teacher_cache:
             V = np.eye(d) if self.V is None else self.V
@@ -174,7 +178,8 @@ class PopulationObjective:
                 raise InputError(f"beta must have n = {n} entries, got shape {beta.shape}")
             vnorm, VU = _unit_rows(V[None], "V")
             const = 0.5 * float(beta @ kernel(pair_geometry(V, V, FLOAT)) @ beta)
-            self._teacher_cache[key] = (V, vnorm[0], VU[0], alpha, beta, const)
+            identity = V.shape[0] == d and np.array_equal(V, np.eye(d))
+            self._teacher_cache[key] = (V, vnorm[0], VU[0], alpha, beta, const, identity)
         return self._teacher_cache[key]
 
     def __call__(self, W, need_loss: bool = True):
@@ -204,19 +209,19 @@ class PopulationObjective:
 
     @staticmethod
     def _evaluate(W, teacher, need_loss):
-        V, vnorm, VU, alpha, beta, const = teacher
+        V, vnorm, VU, alpha, beta, const, identity = teacher
         unit_a = bool(np.all(alpha == 1.0))
         unit_b = bool(np.all(beta == 1.0))
         a, U = _unit_rows(W)
         tWW, sWW, cWW = _angles(U, U, self_pairs=True)
-        tWV, sWV, cWV = _angles(U, VU, self_pairs=False)
+        tWV, sWV, cWV = _angles(U, None if identity else VU, self_pairs=False)
         P1, Q1 = grad_coefficients_value(FLOAT, a[:, None, :], tWW, sWW)  # (B, k, k)
         P2, Q2 = grad_coefficients_value(FLOAT, vnorm, tWV, sWV)  # (B, k, n)
         # ∇_{w_i} L = α_i [ (Σ_j α_j P1_ij − Σ_j β_j P2_ij) ŵ_i + Σ_j α_j Q1_ij w_j − Σ_j β_j Q2_ij v_j ]
         if unit_a and unit_b:
             radial = P1.sum(axis=-1) - P2.sum(axis=-1)
             G = np.matmul(Q1, W)
-            G -= np.matmul(Q2, V)
+            G -= Q2 if identity else np.matmul(Q2, V)
         else:
             radial = _rowsum(P1, alpha) - _rowsum(P2, beta)
             G = np.matmul(Q1 * alpha, W) - np.matmul(Q2 * beta, V)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 
 from .common import INPUT_ERRORS, dumps
@@ -33,8 +34,21 @@ COMMAND_MODULES = (
 )
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors are one line on stderr (exit 2):
+    ``relu-landscape CMD: error: MESSAGE (see relu-landscape CMD --help)``,
+    with any echoed value cut short (a 5000-digit --d stays one short line)."""
+
+    def error(self, message):
+        message = " ".join(str(message).split())
+        message = re.sub(r"'([^']{60})[^']{20,}'", lambda m: f"'{m.group(1)}...'", message)
+        if len(message) > 300:
+            message = message[:297] + "..."
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="relu-landscape",
         description="Loss landscape of two-layer ReLU networks: losses, Hessian spectra, "
         "symmetry, critical points and rigorous certificates.",
@@ -63,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 INTERNAL_ERROR = 3
 #: Options that name an output path, checked for every subcommand before the work starts
 #: (the subcommands check extension and overwriting themselves).
-OUTPUT_OPTIONS = ("out", "figure", "script", "png", "graphml", "dot")
+OUTPUT_OPTIONS = ("out", "figure", "script", "png", "graphml", "dot", "toy_figure", "cert_dir")
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -87,12 +101,15 @@ def _precheck(args) -> None:
             continue
         path = Path(value)
         parent = path.parent if str(path.parent) else Path(".")
-        if not value or len(value) > 4096 or "\x00" in value:
-            raise UsageError(f"--{name}: not a usable path")
+        if not value or len(value) > 4096 or "\x00" in value or any(len(c) > 255 for c in path.parts):
+            raise UsageError(f"--{name.replace('_', '-')}: not a usable path (empty, NUL, or a name "
+                             "longer than 255 characters)")
         if not parent.is_dir():
-            raise UsageError(f"--{name} {short_path(path)}: directory {short_path(parent)} does not exist")
+            raise UsageError(f"--{name.replace('_', '-')} {short_path(path)}: directory {short_path(parent)} "
+                             "does not exist")
         if not os.access(parent, os.W_OK | os.X_OK):
-            raise UsageError(f"--{name} {short_path(path)}: directory {short_path(parent)} is not writable")
+            raise UsageError(f"--{name.replace('_', '-')} {short_path(path)}: directory {short_path(parent)} "
+                             "is not writable")
     if getattr(args, "progress", False) is None:
         args.progress = sys.stderr.isatty()
 

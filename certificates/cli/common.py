@@ -147,8 +147,8 @@ def check_output_path(path, option: str, inputs=(), force: bool = False, suffixe
     """
     path = Path(path)
     text = str(path)
-    if not text or len(text) > 4096 or "\x00" in text:
-        raise UsageError(f"{option}: not a usable path")
+    if not text or len(text) > 4096 or "\x00" in text or any(len(c) > 255 for c in path.parts):
+        raise UsageError(f"{option}: not a usable path (empty, NUL, or a name longer than 255 characters)")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.exists():
         raise UsageError(f"{option} {short_path(path)}: directory {short_path(parent)} does not exist")

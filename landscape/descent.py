@@ -111,6 +111,18 @@ def _as_tuple(params0):
     return single, arrays, B
 
 
+def _max_abs(arrays):
+    """Max-abs entry per run over all arrays (float64, (B,))."""
+    with np.errstate(invalid="ignore"):
+        return np.max([np.abs(a.reshape(a.shape[0], -1)).max(axis=1) for a in arrays], axis=0)
+
+
+def _frobenius(arrays):
+    """Euclidean norm per run over all arrays (overflow gives inf: a diverging run)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.sqrt(np.sum([(x * x).sum(axis=1) for x in (a.reshape(a.shape[0], -1) for a in arrays)], axis=0))
+
+
 def _per_run(fn, arrays):
     """Combine a per-array, per-run reduction over all arrays (no mixing of runs)."""
     return [fn(a.reshape(a.shape[0], -1)) for a in arrays]
@@ -226,9 +238,9 @@ def gradient_descent(
             loss = np.asarray(loss, dtype=float)
         grads = (grads,) if single else tuple(grads)
         total = tuple(g + weight_decay * p for g, p in zip(grads, cur)) if weight_decay else grads
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught just below
-            gmax = np.max(_per_run(lambda x: np.abs(x).max(axis=1), total), axis=0)
-            gfro = np.sqrt(np.sum(_per_run(lambda x: (x * x).sum(axis=1), total), axis=0))
+        # per step only the measures that are used (the other is computed for stopped runs)
+        gmax = _max_abs(total) if (norm == "max" or polish is not None) else None
+        gfro = _frobenius(total) if norm == "fro" else None
         measure = gmax if norm == "max" else gfro
 
         if backup is not None:
@@ -243,7 +255,7 @@ def gradient_descent(
                 continue  # re-evaluate the restored runs (one extra evaluation, rare)
             backup = None
 
-        finite = np.isfinite(gmax) if loss is None else np.isfinite(loss) & np.isfinite(gmax)
+        finite = np.isfinite(measure) if loss is None else np.isfinite(loss) & np.isfinite(measure)
         done = measure <= tol
         low = (loss <= loss_tol) & ~done if check_loss else np.zeros_like(done)
         done |= low
@@ -264,8 +276,9 @@ def gradient_descent(
                 out_loss[idx] = loss_stop
             else:
                 out_loss[idx] = loss[stop]
-            out_gmax[idx] = gmax[stop]
-            out_gfro[idx] = gfro[stop]
+            total_stop = tuple(t[stop] for t in total)
+            out_gmax[idx] = gmax[stop] if gmax is not None else _max_abs(total_stop)
+            out_gfro[idx] = gfro[stop] if gfro is not None else _frobenius(total_stop)
             converged[idx] = done[stop] & finite[stop]
             diverged[idx] = ~finite[stop]
             keep = ~stop
@@ -273,7 +286,7 @@ def gradient_descent(
             cur = tuple(c[keep] for c in cur)
             total = tuple(t[keep] for t in total)
             measure = measure[keep]
-            gmax = gmax[keep]
+            gmax = gmax[keep] if gmax is not None else None
             if progress is not None:
                 progress(int(stop.sum()))
             if not active.size:
@@ -299,12 +312,18 @@ def gradient_descent(
                 refused = np.flatnonzero(try_now)[~accepted]
                 polish_level[active[refused]] = gmax[refused] / 10.0
 
-        move = ~polished
-        eta_a = eta[active][move]
-        for c, t in zip(cur, total):
-            shape = (-1,) + (1,) * (c.ndim - 1)
-            c[move] -= eta_a.reshape(shape) * t[move]
-        n_steps[active[move]] += 1
+        if polished.any():
+            move = ~polished
+            eta_a = eta[active][move]
+            for c, t in zip(cur, total):
+                c[move] -= eta_a.reshape((-1,) + (1,) * (c.ndim - 1)) * t[move]
+            n_steps[active[move]] += 1
+        else:  # the common case: every active run steps, in place
+            eta_a = eta[active]
+            for c, t in zip(cur, total):
+                t = t * eta_a.reshape((-1,) + (1,) * (c.ndim - 1))
+                c -= t
+            n_steps[active] += 1
 
     out_steps[:] = n_steps
     out_polish[:] = n_polish

@@ -1,0 +1,171 @@
+"""Speed of population GD: batched engine vs the obvious per-run loop; runs/s by engine; extrapolation.
+
+Run (writes docs/benchmarks_gd.md):
+
+    PYTHONPATH=. nice python benchmarks/bench_gd.py [--quick] [--out docs/benchmarks_gd.md]
+
+1. GD steps per second at k = d = 10 and 20: the batched engine
+   (:func:`landscape.descent.gradient_descent` on
+   :func:`landscape.dynamics.population_objective`, 500 runs, every run kept
+   active) against a per-run numpy loop written the obvious way (one W at a
+   time, arccos of the Gram matrix of unit rows, as in the published
+   experiment's code), measured in the same process one after the other.
+2. Runs per second of the SYS21 protocol at k = d = 10: one process,
+   2 worker processes, a Dask LocalCluster of 2 worker processes.
+3. Wall time of k = 6..100 x 500 runs: measured runs at a few k (steps per run
+   and seconds per run-step), a power law in k fitted to each, summed over k.
+
+The machine has 2 cores shared with other jobs: the load average is printed
+with every table; ratios measured in the same run are the meaningful numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from landscape.descent import gradient_descent
+from landscape.dynamics import Experiment, initial_weights, population_objective, run_experiment, train
+
+
+def loop_gradient(W):
+    """∇L at one W (rows are neurons, V = I_d), the obvious way: arccos of Gram matrices."""
+    norms = np.linalg.norm(W, axis=1)
+    U = W / norms[:, None]
+    T = np.arccos(np.clip(U @ U.T, -1.0, 1.0))
+    TV = np.arccos(np.clip(U, -1.0, 1.0))  # angles to e_j: cos = U[i, j]
+    G = (np.sin(T) @ norms)[:, None] * U + (np.pi - T) @ W
+    G -= np.sin(TV).sum(axis=1)[:, None] * U + (np.pi - TV)
+    return G / (2 * np.pi)
+
+
+def loop_steps_per_second(k, steps):
+    W = initial_weights(k, k, 1, seed=0)[0]
+    eta = 5.0 / k
+    t = time.perf_counter()
+    for _ in range(steps):
+        W = W - eta * loop_gradient(W)
+    return steps / (time.perf_counter() - t)
+
+
+def batched_steps_per_second(k, runs, steps):
+    W0 = initial_weights(k, k, runs, seed=0)
+    t = time.perf_counter()
+    res = gradient_descent(population_objective(), W0, step=5.0 / k, tol=0.0, max_steps=steps)
+    dt = time.perf_counter() - t
+    assert (res.steps == steps).all()
+    return runs * steps / dt
+
+
+def load():
+    try:
+        return "load average %.2f %.2f %.2f" % os.getloadavg()
+    except OSError:
+        return "load average n/a"
+
+
+def section_steps(quick, lines):
+    lines += ["## 1. GD steps per second (one step = one gradient + update of one run)", "",
+              f"{load()}", "",
+              "| k = d | per-run loop (steps/s) | batched engine, 500 runs (run-steps/s) | ratio |",
+              "| ---: | ---: | ---: | ---: |"]
+    for k in (10, 20):
+        loop = loop_steps_per_second(k, 1000 if quick else 5000)
+        batched = batched_steps_per_second(k, 500, 20 if quick else 100)
+        lines.append(f"| {k} | {loop:,.0f} | {batched:,.0f} | {batched / loop:.1f}x |")
+        print(lines[-1], file=sys.stderr)
+    lines.append("")
+
+
+def section_engines(quick, lines):
+    from distributed import LocalCluster
+
+    k, runs = 10, (40 if quick else 200)
+    exp = Experiment(sizes=((k, k),), runs=runs, seed=0, chunk=max(1, runs // 8))
+    lines += [f"## 2. Runs per second, SYS21 protocol, k = d = {k}, {runs} runs in chunks of {exp.chunk}", "",
+              f"{load()}", "", "| engine | wall time (s) | runs/s | same endpoints as 1 process |",
+              "| --- | ---: | ---: | --- |"]
+    ref = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, kw in (("1 process", dict(workers=1)), ("2 worker processes", dict(workers=2))):
+            t = time.perf_counter()
+            res = run_experiment(exp, os.path.join(tmp, name + ".jsonl"), progress=False, **kw)
+            dt = time.perf_counter() - t
+            same = "reference" if ref is None else str(bool(np.array_equal(res[(k, k)]["W"], ref)))
+            ref = res[(k, k)]["W"] if ref is None else ref
+            lines.append(f"| {name} | {dt:.2f} | {runs / dt:.1f} | {same} |")
+            print(lines[-1], file=sys.stderr)
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+            t = time.perf_counter()
+            res = run_experiment(exp, os.path.join(tmp, "dask.jsonl"), progress=False,
+                                 scheduler=cluster.scheduler_address)
+            dt = time.perf_counter() - t
+        lines.append(f"| Dask LocalCluster, 2 worker processes | {dt:.2f} | {runs / dt:.1f} | "
+                     f"{bool(np.array_equal(res[(k, k)]['W'], ref))} |")
+        print(lines[-1], file=sys.stderr)
+    lines.append("")
+
+
+def section_extrapolation(quick, lines):
+    ks = (10, 20, 30) if quick else (10, 20, 30, 40, 50)
+    runs = 8 if quick else 24
+    lines += ["## 3. k = 6..100 x 500 runs: measured k, fitted power laws, extrapolated", "",
+              f"{load()}", "",
+              f"Each k: {runs} SYS21 runs in one process (one batch); mean steps per run and seconds per "
+              "run-step measured, then fitted as c k^p.", "",
+              "| k | runs | mean steps/run | max steps | s per run-step | s per run |", "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    mean_steps, cost = [], []
+    for k in ks:
+        t = time.perf_counter()
+        res = train(k, k, runs, seed=100 + k)
+        dt = time.perf_counter() - t
+        ms = float(res.steps.mean())
+        mean_steps.append(ms)
+        cost.append(dt / res.steps.sum())
+        lines.append(f"| {k} | {runs} | {ms:,.0f} | {int(res.steps.max()):,} | {cost[-1]:.2e} | {dt / runs:.2f} |")
+        print(lines[-1], file=sys.stderr)
+    lk = np.log(ks)
+    p_steps, c_steps = np.polyfit(lk, np.log(mean_steps), 1)
+    p_cost, c_cost = np.polyfit(lk, np.log(cost), 1)
+    total = sum(500 * math.exp(c_steps) * k ** p_steps * math.exp(c_cost) * k ** p_cost for k in range(6, 101))
+    lines += ["", f"fits: steps/run ≈ {math.exp(c_steps):.3g} k^{p_steps:.2f}; s/run-step ≈ "
+              f"{math.exp(c_cost):.3g} k^{p_cost:.2f} (one process, batch as measured)",
+              f"extrapolated k = 6..100 x 500 runs: {total:,.0f} s = {total / 3600:.1f} h in one process; "
+              f"ideal scaling with W Dask workers (runs are independent, tasks of 100 runs): about "
+              f"{total / 3600:.1f}/W h (W = 2 here; the largest k dominate, so W up to ~95 x 5 tasks keeps "
+              "every worker busy).", ""]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
+    ap.add_argument("--out", default=None, help="markdown output (default: stdout)")
+    ap.add_argument("--skip", default="", help="comma list of sections to skip: steps,engines,extrapolation")
+    args = ap.parse_args(argv)
+    skip = set(filter(None, args.skip.split(",")))
+    lines = ["# Benchmark: population gradient descent (`benchmarks/bench_gd.py`)", "",
+             f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cores "
+             f"(shared with other jobs), {'quick' if args.quick else 'full'} run", ""]
+    if "steps" not in skip:
+        section_steps(args.quick, lines)
+    if "engines" not in skip:
+        section_engines(args.quick, lines)
+    if "extrapolation" not in skip:
+        section_extrapolation(args.quick, lines)
+    text = "\n".join(lines) + "\n"
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

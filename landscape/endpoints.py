@@ -73,7 +73,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from symmetry.canonical import canonical_form, canonical_key
+from symmetry.canonical import canonical_form, canonical_forms, canonical_key
 from symmetry.isotropy import isotropy, value_classes
 
 from .errors import InputError
@@ -243,16 +243,18 @@ def _structure(W: np.ndarray, alpha):
     a = np.ones(k) if alpha is None else np.asarray(alpha, float)
     group = list(range(k))
     anti = []
-    for i in range(k):
-        if zero[i] or group[i] != i:
-            continue
-        for j in range(i + 1, k):
-            if zero[j] or group[j] != j:
-                continue
-            if np.abs(U[i] - U[j]).max() <= _PARALLEL_TOL and a[i] == a[j]:
+    live = ~zero[:, None] & ~zero[None, :] & ~np.eye(k, dtype=bool)
+    par = (np.abs(U[:, None, :] - U[None, :, :]).max(axis=2) <= _PARALLEL_TOL) & live
+    apar = (np.abs(U[:, None, :] + U[None, :, :]).max(axis=2) <= _PARALLEL_TOL) & live
+    for i, j in zip(*np.nonzero(np.triu(par | apar))):  # rare: only flagged pairs are looked at
+        i, j = int(i), int(j)
+        if par[i, j] and a[i] == a[j]:
+            if group[i] == i and group[j] == j:
                 group[j] = i
-            elif np.abs(U[i] + U[j]).max() <= _PARALLEL_TOL:
-                anti.append((i, j))
+            elif group[j] == j:
+                group[j] = group[i]
+        elif apar[i, j]:
+            anti.append((i, j))
     merged_sets = {}
     for j in range(k):
         if not zero[j]:
@@ -440,22 +442,33 @@ def classify_endpoints(Ws, *, V=None, alpha=None, beta=None, loss_values=None, g
     # 1-2: colours and canonical form of each (merged) endpoint
     classes: dict[tuple, list] = {}
     info = []
+    colours = []
     for b in range(B):
         R, aR, split, notes = _structure(Ws[b], model[1])
+        info.append((R, split, notes))
         if R.shape[0] == 0:
+            colours.append(None)
+            continue
+        C, _ = value_classes(R, value_tol)
+        if standard:
+            colours.append(C)
+        else:
+            A, _ = value_classes(aR[None, :], value_tol)
+            colours.append(_row_canonical(C, A[0]))
+    if standard:  # one batch: endpoints in one orbit share the search (symmetry.canonical.canonical_forms)
+        todo = [b for b in range(B) if colours[b] is not None]
+        for b, f in zip(todo, canonical_forms([colours[b] for b in todo])):
+            colours[b] = tuple(f)
+    for b in range(B):
+        R = info[b][0]
+        if colours[b] is None:
             key = ("empty",)
             aligned = Ws[b]
         else:
-            C, _ = value_classes(R, value_tol)
-            if standard:
-                pi, rho, M = canonical_form(C)
-            else:
-                A, _ = value_classes(aR[None, :], value_tol)
-                pi, rho, M = _row_canonical(C, A[0])
+            pi, rho, M = colours[b]
             key = (R.shape,) + canonical_key(M)
             aligned = np.empty_like(R)
             aligned[np.ix_(pi, rho)] = R
-        info.append((R, split, notes))
         classes.setdefault(key, []).append((b, aligned))
 
     # 3: values within a canonical class

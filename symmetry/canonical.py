@@ -48,9 +48,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError, OutOfReachError
-from .isotropy import SEARCH_BUDGET, _leaf_map, _search, _UnionFind
+from .action import compose, inverse
+from .isotropy import SEARCH_BUDGET, _leaf_map, _search, _Searcher, _UnionFind
 
-__all__ = ["CanonicalForm", "canonical_form", "canonical_key"]
+__all__ = ["CanonicalForm", "canonical_form", "canonical_forms", "canonical_key"]
 
 
 @dataclass(frozen=True)
@@ -218,3 +219,61 @@ def canonical_form(C, budget: int = SEARCH_BUDGET) -> CanonicalForm:
     M = np.empty_like(C)
     M[np.ix_(pi, rho)] = C
     return CanonicalForm(pi, rho, M, int(order))
+
+
+def _first_leaf_form(C: np.ndarray):
+    """``(π, ρ, M1)``: the leaf reached by always individualising the first vertex of the
+    target cell (no search), and its matrix ``M1 = (π, ρ)·C`` (colours of C)."""
+    k, d = C.shape
+    dense = np.unique(C, return_inverse=True)[1].reshape(k, d).astype(np.int64)
+    S = _Searcher(dense)
+    col = S.initial()
+    while True:
+        _, cell = S.target(col)
+        if cell is None:
+            break
+        col = S.individualise(col, int(cell[0]))
+    pi = tuple(int(x) for x in col[:k])
+    rho = tuple(int(x) - k for x in col[k:])
+    M1 = np.empty_like(C)
+    M1[np.ix_(pi, rho)] = C
+    return pi, rho, M1
+
+
+def canonical_forms(Cs, budget: int = SEARCH_BUDGET) -> list:
+    """Canonical forms of many colour matrices, sharing work between members of one orbit.
+
+    Exactly :func:`canonical_form` for each matrix, faster when many of them lie in
+    few orbits (GD endpoints): the leaf of the first path of the search tree
+    (first vertex of every target cell, no search) is computed for each matrix;
+    two matrices with equal first-leaf matrices are in one orbit, so the second
+    reuses the first's canonical form, transported by the composed permutations
+    (and checked: ``(π, ρ)·C`` must equal the canonical matrix).
+
+    Examples
+    --------
+    >>> fs = canonical_forms([[[0, 1], [1, 1]], [[1, 1], [1, 0]]])
+    >>> fs[0].matrix.tolist() == fs[1].matrix.tolist()
+    True
+    """
+    cache: dict = {}
+    out = []
+    for C in Cs:
+        C = _colour_matrix(C)
+        p1, r1, M1 = _first_leaf_form(C)
+        key = canonical_key(M1)
+        hit = cache.get(key)
+        if hit is None:
+            f = canonical_form(C, budget)
+            # maps M1 -> M: (f.π ∘ p1⁻¹, f.ρ ∘ r1⁻¹)
+            cache[key] = (compose(f.row_perm, inverse(p1)), compose(f.col_perm, inverse(r1)), f)
+            out.append(f)
+            continue
+        a, b, f0 = hit
+        pi, rho = compose(a, p1), compose(b, r1)
+        M = np.empty_like(C)
+        M[np.ix_(pi, rho)] = C
+        if not np.array_equal(M, f0.matrix):  # cannot happen: equal first leaves mean one orbit
+            raise AssertionError("canonical form transport failed")
+        out.append(CanonicalForm(pi, rho, f0.matrix.copy(), f0.aut_order))
+    return out

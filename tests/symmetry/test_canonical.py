@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from symmetry.action import act, random_element
-from symmetry.canonical import canonical_form, canonical_key
+from symmetry.canonical import canonical_form, canonical_forms, canonical_key
 from symmetry.errors import InputError
 
 
@@ -124,3 +124,18 @@ def test_invariant_under_random_group_elements(k, d, colours, seed):
 def test_bad_input(bad):
     with pytest.raises(InputError):
         canonical_form(bad)
+
+
+def test_batch_forms_equal_single_forms():
+    rng = np.random.default_rng(7)
+    base = [rng.integers(0, 3, size=(4, 5)) for _ in range(4)]
+    C = np.ones((5, 5), dtype=int)
+    np.fill_diagonal(C, 0)
+    C[-1] = 2
+    base.append(C[:4])
+    mats = [act(random_element(4, 5, rng), base[i % 5]) for i in range(25)]
+    batch = canonical_forms(mats)
+    for m, f in zip(mats, batch):
+        g = canonical_form(m)
+        assert np.array_equal(f.matrix, g.matrix) and f.aut_order == g.aut_order
+        assert np.array_equal(act((f.row_perm, f.col_perm), m), f.matrix)

@@ -191,3 +191,26 @@ def test_train_is_seeded_and_chunk_independent():
 def test_train_bad_input(kwargs):
     with pytest.raises(InputError):
         train(**kwargs)
+
+
+def test_gd_lands_on_the_published_k7_spurious_minimum():
+    """SYS21's repository README (github.com/ItaySafran/Overparameterization) prints
+    the spurious minimum their GD finds at k = n = 7 to 10 digits, in their
+    layout (columns are neurons): one neuron (-0.6327039049, 0.1859910463 x 6),
+    six neurons with 0.2616910758 in the first coordinate, 0.9969227988 on
+    their own coordinate and -0.0350801559 elsewhere.  GD started there
+    (rows are neurons here: the transpose) stays within 1e-9 of it."""
+    a, e, f, c, dd = -0.6327039049, 0.1859910463, 0.2616910758, 0.9969227988, -0.0350801559
+    theirs = np.full((7, 7), dd)
+    theirs[0, 0] = a
+    theirs[1:, 0] = e
+    theirs[0, 1:] = f
+    theirs[np.arange(1, 7), np.arange(1, 7)] = c
+    W0 = theirs.T[None]
+    res = gradient_descent(population_objective(), W0, step=5 / 7, tol=1e-12, max_steps=100_000, norm="fro")
+    assert res.converged[0]
+    np.testing.assert_allclose(res.params[0], W0[0], atol=1e-9)
+    from landscape.endpoints import classify_endpoints
+
+    fam = classify_endpoints(res.params).families[0]
+    assert fam.isotropy_name == "Δ(S_6×S_1)" and fam.index == 0 and not fam.is_global

@@ -302,10 +302,10 @@ PROTOCOLS = {
         description="Xavier init N(0, 1/d) (= 1/k for k = d), fixed step 5/k, stop at Frobenius |grad| <= 1e-12",
         source="Safran, Yehudai & Shamir, COLT 2021 (arXiv 2006.01005) §4.2; github.com/ItaySafran/Overparameterization",
     ),
-    "ss18": Protocol(
-        name="ss18",
-        description="as sys21 (SS18's GD: Xavier init, fixed step, run to a tiny gradient), max-abs stopping rule",
-        source="Safran & Shamir, ICML 2018 (arXiv 1712.08968) §4",
+    "sys21-max": Protocol(
+        name="sys21-max",
+        description="as sys21, but stop when the max-abs gradient entry is <= 1e-12 (the project's grad_norm)",
+        source="Safran, Yehudai & Shamir, COLT 2021 (arXiv 2006.01005) §4.2, stopping rule changed",
         norm="max",
     ),
 }

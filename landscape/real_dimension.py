@@ -170,16 +170,21 @@ def reduced_loss_jet(parts, big, values) -> Jet:
     return total + d / 4 + d * (d - 1) / (4 * flint.arb.pi())
 
 
-def fine_family(parts, big):
-    """Blocks of ``Fix(G')``: a big block becomes ``(p − 2, 1, 1)``, a block of size 2 ``(1, 1)``."""
+def fine_family(parts, fixed):
+    """Blocks of ``Fix(G')``: a block growing with d (``fixed[l] is None``) becomes
+    ``(p − 2, 1, 1)``, a fixed block of size 2 becomes ``(1, 1)``, a size-1 block stays.
+
+    Returns ``(fine sizes, fine big flags, parent block of each fine block)``."""
     fine, fbig, parent = [], [], []
-    for l, (p, b) in enumerate(zip(parts, big)):
-        if b and not (isinstance(p, int) and p == 2):
+    for l, (p, f) in enumerate(zip(parts, fixed)):
+        if f is None:
             pieces, pb = [p - 2, flint.arb(1), flint.arb(1)], [True, False, False]
-        elif b:
+        elif f == 2:
             pieces, pb = [flint.arb(1), flint.arb(1)], [False, False]
-        else:
+        elif f == 1:
             pieces, pb = [p], [False]
+        else:
+            raise InputError("fixed blocks of size > 2 are not supported here")
         fine += pieces
         fbig += pb
         parent += [l] * len(pieces)
@@ -200,9 +205,7 @@ def gradient_and_jacobian(d, p, theta):
 def compression(d, p, theta):
     """``D'^{-1/2} ∇²_θ' L_red' D'^{-1/2}`` (numpy object array of balls) at real d."""
     parts, big = _parts(d, p)
-    if p == 2:
-        big = [True, True]
-    fine, fbig, parent = fine_family(parts, big)
+    fine, fbig, parent = fine_family(parts, [None, p])
     value = dict(zip(family_keys(big), theta))
     fvals = [value["A", parent[k[1]]] if k[0] == "A" else value["B", parent[k[1]], parent[k[2]]]
              for k in family_keys(fbig)]
@@ -283,7 +286,7 @@ def _ldl_positive(S) -> bool:
     return True
 
 
-def critical_dimension(partition, digits: int = 30, bracket=(5, 6)) -> CriticalDimension:
+def critical_dimension(partition, digits: int = 30, bracket=None) -> CriticalDimension:
     """Real d in ``bracket`` where the family's smallest Hessian eigenvalue crosses 0.
 
     Parameters
@@ -292,8 +295,10 @@ def critical_dimension(partition, digits: int = 30, bracket=(5, 6)) -> CriticalD
         ``"d-p,p"`` with p = 1 or 2.
     digits : int
         Significant digits of ``d`` (the enclosure has width about ``10^{-digits}``).
-    bracket : (int, int)
-        Integer dimensions where the family is a saddle and a minimum (type A: 5, 6).
+    bracket : (int, int), optional
+        Integer dimensions where the family is a saddle and a minimum (default: type A
+        (5, 6); Δ(S_{d−2}×S_2) (7, 8), the family of Arjevani & Field continued down from
+        large d, whose first minimum is d = 8).
 
     Returns
     -------
@@ -315,6 +320,8 @@ def critical_dimension(partition, digits: int = 30, bracket=(5, 6)) -> CriticalD
     if len(a) != 2 or a[1] not in (1, 2) or parse_partition(partition, d=200)[1] != a[1]:
         raise InputError(f"critical-dimension supports d-1,1 and d-2,2, got {partition!r}")
     p = a[1]
+    if bracket is None:
+        bracket = (5, 6) if p == 1 else (7, 8)
     old = flint.ctx.prec
     flint.ctx.dps = digits + 40
     try:
@@ -328,7 +335,9 @@ def _critical_dimension(p, digits, bracket):
 
     lo_d, hi_d = bracket
     # type A at d = 6 (Safran & Shamir 2018, loss 0.02508); Newton polishes it
-    start = [0.98670, -0.60151, -0.05041, 0.30801, 0.22452] if (p, hi_d) == (1, 6) else None
+    known = {(1, 6): [0.98670, -0.60151, -0.05041, 0.30801, 0.22452],
+             (2, 8): [0.9784, 0.1927, -0.0653, 0.2429, 0.1788, -0.6974]}  # Δ(S_6×S_2), loss 0.03979
+    start = known.get((p, hi_d))
     pts = follow_family(f"d-{p},{p}", [hi_d], start=start)
     if not pts:
         raise InputError("no critical point of the family found at the upper bracket dimension")

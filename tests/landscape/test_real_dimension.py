@@ -67,3 +67,14 @@ def test_sign_change_agrees_with_integer_verdicts():
 def test_bad_partition():
     with pytest.raises(InputError):
         critical_dimension("d-3,3")
+
+
+def test_compression_two_bad_neurons_at_integer_d():
+    """Δ(S_7×S_2) at d = 9: the compression (fine family (d-4,1,1,1,1)) has the isotypic spectrum."""
+    flint.ctx.dps = 30
+    pt = follow_family("d-2,2", [9], start=[0.9909, 0.1702, -0.0484, 0.2137, 0.1539, -0.7148])[0]
+    S = compression(flint.arb(9), 2, [flint.arb(repr(float(v))) for v in pt.params])
+    ev = np.linalg.eigvalsh(np.array([[float(v.mid()) for v in row] for row in S]))
+    spec = sorted({round(float(e.value), 9) for e in family_spectrum(pt.family, pt.params).eigenvalues})
+    assert sorted({round(v, 9) for v in ev}) == spec
+    assert pt.min_eigenvalue > 0  # the first minimum of the family is d = 8 (d = 7: a saddle)

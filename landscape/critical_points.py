@@ -106,6 +106,25 @@ class CriticalPoint:
             self.extra["parallel_blocks"] = out
         return self.extra["parallel_blocks"]
 
+    #: ``isotropy_name`` is computed from the assembled W up to this d (O(d²) work).
+    ISOTROPY_MAX_D = 60
+
+    @property
+    def isotropy_name(self) -> str | None:
+        """Name of the isotropy group of the point itself (``symmetry.isotropy``,
+        float comparison with relative tolerance 1e-9), None beyond
+        :attr:`ISOTROPY_MAX_D`.  It may be larger than the family's
+        ``Δ(S_p1×…)``: e.g. the lowest minimum found in Fix(Δ(S_4×S_2)) is
+        ΔS_6 (W = aI + b(J − I)); outputs label points by this, not the family."""
+        if "isotropy" not in self.extra:
+            name = None
+            if self.family.k <= self.ISOTROPY_MAX_D:
+                from symmetry.isotropy import isotropy
+
+                name = isotropy(np.asarray(self.W(), float), tol=1e-9).name
+            self.extra["isotropy"] = name
+        return self.extra["isotropy"]
+
     @property
     def degenerate_reason(self) -> str | None:
         """Why this point is not an isolated, smooth critical point (None if it is).

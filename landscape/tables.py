@@ -229,6 +229,7 @@ def table_payload(rows: list[TableRow], partition: str = "", partial: str | None
             "grad_norm": _json_num(p.grad_norm, dg),
             "index": p.index,
             "kind": p.kind,
+            "isotropy": p.isotropy_name,
             "degenerate": p.degenerate_reason,
             "min_eigenvalue": _json_num(p.min_eigenvalue, dg),
             "params": {n: _json_num(v, dg) for n, v in p.named_params().items()},
@@ -281,6 +282,8 @@ def format_table(rows: list[TableRow], fmt: str = "md", partition: str = "", par
             lines.append(f"| {r.d}{_flag(p)} | {_num(p.loss, p.digits, 8)} | {p.index} | {_num(p.min_eigenvalue, p.digits)} | {spec} |")
             if p.degenerate_reason:
                 notes.append(f"- d = {r.d}: degenerate, {p.degenerate_reason}.")
+            if p.isotropy_name and p.isotropy_name != p.family.label():
+                notes.append(f"- d = {r.d}: the point's isotropy is {p.isotropy_name}, larger than {p.family.label()}.")
         if notes:
             lines += [""] + notes
         return "\n".join(lines) + "\n"

@@ -86,6 +86,7 @@ def _point_json(pt, precision, with_W: bool) -> dict:
         "min_eigenvalue": number(pt.min_eigenvalue, precision),
         "kind": pt.kind,
         "global": pt.is_global,
+        "isotropy": pt.isotropy_name,
         "degenerate": pt.degenerate_reason,
     }
     if with_W:
@@ -148,12 +149,13 @@ def run_find(args) -> Outcome:
     head = f"{fam.label()}, k = {fam.k}, d = {fam.d}: {len(pts)} critical points ({starts} starts, seed {args.seed})"
     if partial:
         head = f"PARTIAL ({partial})\n" + head
-    lines = [head, f"{'':>3} {'loss':>14} {'grad_norm':>10} {'index':>6} {'min eigenvalue':>15}  kind"]
+    lines = [head, f"{'':>3} {'loss':>14} {'grad_norm':>10} {'index':>6} {'min eigenvalue':>15}  kind, isotropy"]
     notes = []
     for n, p in enumerate(pts):
         flag = " *" if p.degenerate_reason else ""
         lines.append(f"{n:>3} {float(p.loss):14.8g} {float(p.grad_norm):10.2g} {p.index:6d} "
-                     f"{float(p.min_eigenvalue):15.6g}  {p.kind}{' (global)' if p.is_global else ''}{flag}")
+                     f"{float(p.min_eigenvalue):15.6g}  {p.kind}{' (global)' if p.is_global else ''}{flag}"
+                     f"{', ' + p.isotropy_name if p.isotropy_name else ''}")
         if p.degenerate_reason:
             notes.append(p.degenerate_reason)
     if notes:

@@ -95,6 +95,8 @@ MAX_TEST_POINTS = 10_000
 MAX_SEEDS = 1000
 MAX_STEPS = 1_000_000
 MAX_CELLS = 400
+#: Bound on (samples or test points) x max(width, d): one run's activation array, in floats.
+MAX_ARRAY = 2e7
 #: Bound on seeds · steps · (samples or 1) · width · d for one cell (floating-point work).
 MAX_CELL_WORK = 5e12
 
@@ -183,6 +185,10 @@ class ProbeConfig:
         seed = _int(self.seed, "seed", 0, 2**63 - 1)
         if self.basis not in ("random", "coordinate"):
             raise InputError(f"basis must be 'random' or 'coordinate', got {self.basis!r}")
+        for count, name in ((samples if self.setting == "finite" else 0, "samples"), (test_points, "test points")):
+            if count * max(width, d) > MAX_ARRAY:
+                raise InputError(f"{name} x max(width, d) = {count * max(width, d)} is above the limit {MAX_ARRAY:.0e} "
+                                 "(memory of one run's activations): lower it or the width")
         max_distance = float(self.max_distance)
         if not (max_distance > 0):
             raise InputError(f"max_distance must be positive, got {self.max_distance!r}")
@@ -289,8 +295,9 @@ def train(config: ProbeConfig, init_scale: float, weight_decay: float, seeds, pr
         alpha = _student_signs(k)
         W0 = initialise(config, init_scale, seeds)
         obj = subspace.population_objective(U, V, alpha=alpha, beta=beta)
-        res = gradient_descent(obj, W0, step=config.step, tol=config.tol, max_steps=config.steps,
-                               weight_decay=weight_decay, progress=progress)
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected and reported by the engine
+            res = gradient_descent(obj, W0, step=config.step, tol=config.tol, max_steps=config.steps,
+                                   weight_decay=weight_decay, progress=progress)
         B = len(seeds)
         return Trained(res.params, np.zeros((B, k)), np.broadcast_to(alpha, (B, k)).copy(), W0, res.loss,
                        np.full(B, np.nan), res.steps, res.converged, res.diverged)
@@ -300,11 +307,14 @@ def train(config: ProbeConfig, init_scale: float, weight_decay: float, seeds, pr
         X = _sample(config, U, j, config.samples, _DATA)
         y, _ = _labels(U, X)
         obj = EmpiricalObjective(X, y, loss="logistic", bias=True)
-        res = gradient_descent(obj, obj.pack(W0[i:i + 1], b0[i:i + 1], a0[i:i + 1]), step=config.step,
-                               tol=config.tol, max_steps=config.steps, weight_decay=weight_decay)
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected and reported by the engine
+            res = gradient_descent(obj, obj.pack(W0[i:i + 1], b0[i:i + 1], a0[i:i + 1]), step=config.step,
+                                   tol=config.tol, max_steps=config.steps, weight_decay=weight_decay)
         W, b, a = res.params
         out["W"].append(W[0]), out["b"].append(b[0]), out["a"].append(a[0])
-        out["loss"].append(res.loss[0]), out["acc"].append(obj.accuracy(res.params)[0])
+        with np.errstate(over="ignore", invalid="ignore"):
+            acc = obj.accuracy(res.params)[0]
+        out["loss"].append(res.loss[0]), out["acc"].append(acc)
         out["steps"].append(res.steps[0]), out["conv"].append(res.converged[0]), out["div"].append(res.diverged[0])
         if progress is not None:
             progress(1)
@@ -476,7 +486,8 @@ def run_cell(config: ProbeConfig, init_scale, weight_decay, seeds=5, progress=No
     stats = {key: [] for key in ("output", "orth_grad", "par_grad", "flip_distance", "first_order")}
     test_acc = []
     for i, j in enumerate(seeds):
-        res = probe(tr.W[i:i + 1], tr.b[i:i + 1], tr.a[i:i + 1], Xt[i], U, config.max_distance)
+        with np.errstate(all="ignore"):  # a diverged run (reported in "diverged") has non-finite weights
+            res = probe(tr.W[i:i + 1], tr.b[i:i + 1], tr.a[i:i + 1], Xt[i], U, config.max_distance)
         for key in stats:
             stats[key].append(res[key][0])
         y, _ = _labels(U, Xt[i])
@@ -523,7 +534,18 @@ def run_cell(config: ProbeConfig, init_scale, weight_decay, seeds=5, progress=No
             for i, j in enumerate(seeds)
         ],
     }
-    return cell
+    return _json_ready(cell)
+
+
+def _json_ready(x):
+    """Non-finite floats (a diverged run's loss) become None: the JSON output never holds NaN."""
+    if isinstance(x, dict):
+        return {k: _json_ready(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_json_ready(v) for v in x]
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
 
 
 def _cell_task(payload: dict) -> dict:
@@ -592,7 +614,7 @@ def summarise(cells) -> str:
             f"{c['init_scale']:>8.3g} {c['weight_decay']:>8.3g} {c['seeds']:>5d} "
             f"{fmt(c['orth_grad_q25']):>8} {fmt(c['median_orth_grad']):>8} {fmt(c['orth_grad_q75']):>8}  "
             f"{fmt(c['flip_q25']):>9} {fmt(c['median_flip_distance']):>9} {fmt(c['flip_q75']):>9}  "
-            f"{c['flip_found_fraction']:>6.2f} {c['train_loss_median']:>10.3g} "
+            f"{c['flip_found_fraction']:>6.2f} {fmt(c['train_loss_median'], '.3g', 'nan'):>10} "
             f"{fmt(c['train_accuracy_min'], '.3f', 'n/a'):>9} {c['test_accuracy_median']:>8.3f}")
     return "\n".join(lines)
 

@@ -157,12 +157,29 @@ def test_sweep_results_resume_and_match_direct_cells(tmp_path):
               resume=True, progress=False)
 
 
+def test_workers_give_the_same_cells(tmp_path):
+    cfg = ProbeConfig(setting="finite", width=6, samples=20, **SMALL)
+    one = sweep(cfg, [1.0, 0.3], [0.0], seeds=2, out=str(tmp_path / "a.jsonl"), progress=False)
+    two = sweep(cfg, [1.0, 0.3], [0.0], seeds=2, out=str(tmp_path / "b.jsonl"), workers=2, progress=False)
+    assert one == two
+
+
+def test_a_diverged_run_gives_json_ready_nulls():
+    import json
+
+    cfg = ProbeConfig(setting="finite", width=6, samples=20, step=1e6, **dict(SMALL, steps=50))
+    cell = run_cell(cfg, 1.0, 0.0, seeds=1)
+    json.dumps(cell, allow_nan=False)  # no NaN or inf anywhere
+    assert cell["diverged"] == 1 and cell["train_loss_median"] is None and cell["median_orth_grad"] is None
+
+
 @pytest.mark.parametrize("kwargs,match", [
     (dict(d=3, r=4), "r must satisfy"),
     (dict(d=3, r=0), "r must satisfy"),
     (dict(d=10**7, r=1), "d must be between"),
     (dict(setting="nope"), "setting"),
     (dict(steps=0), "steps"),
+    (dict(setting="finite", d=2000, r=2, width=1000, samples=100_000), "memory"),
 ])
 def test_bad_config(kwargs, match):
     with pytest.raises(InputError, match=match):
@@ -180,7 +197,7 @@ def test_bad_sweep_lists():
     with pytest.raises(InputError, match="finite"):
         check_sweep(cfg, [float("inf")], [0.0], 5)
     with pytest.raises(InputError, match="flops"):
-        check_sweep(ProbeConfig(setting="finite", d=2000, r=2, width=1000, samples=100_000, steps=10**6),
+        check_sweep(ProbeConfig(setting="finite", d=2000, r=2, width=1000, samples=1000, steps=10**6),
                     [1.0], [0.0], 5)
 
 

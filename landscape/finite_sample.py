@@ -94,8 +94,11 @@ MAX_D = 512
 MAX_RUNS = 10_000
 MAX_CELLS = 2000
 MAX_STEPS = 10_000_000
-#: Largest total work, in multiply-adds: Σ over cells of runs · n · m · d · max_steps · 4.
+#: Largest total work, in multiply-adds: Σ over cells of runs · (4 n m d max_steps + n³) (GD steps
+#: and the Gram eigenvalues of the step rule).
 MAX_WORK = 2e14
+#: Largest batch array ``runs · n · m`` (float64 entries; the objective holds a few of them).
+MAX_BATCH_ENTRIES = 5e7
 
 REFERENCE = ("D. Zou, Q. Gu, An improved analysis of training over-parameterized deep neural networks, "
              "NeurIPS 2019 (arXiv 1906.04688)")
@@ -156,9 +159,12 @@ def gram_step(X, W, a, step_scale: float = 1.0) -> np.ndarray:
     """
     X = np.asarray(X, float)
     n = X.shape[0]
-    M = (np.matmul(X[None], np.transpose(W, (0, 2, 1))) > 0).astype(float)  # (R, n, m)
-    K = np.matmul(M * (a * a)[:, None, :], np.transpose(M, (0, 2, 1))) * (X @ X.T)[None]
-    lam = np.linalg.eigvalsh(K)[:, -1]
+    G = X @ X.T
+    lam = np.empty(len(W))
+    for r in range(len(W)):  # one n x n Gram matrix at a time (memory n², not R n²)
+        M = (X @ W[r].T > 0).astype(float)  # (n, m)
+        K = ((M * (a[r] * a[r])[None, :]) @ M.T) * G
+        lam[r] = np.linalg.eigvalsh(K)[-1]
     return np.where(lam > 0, step_scale * n / np.where(lam > 0, lam, 1.0), step_scale)
 
 
@@ -395,7 +401,10 @@ def width_experiment(samples=(20, 40, 80), widths=(1, 2, 4, 8, 16, 32, 64, 128),
     cells = len(ns) * len(ms) * datasets
     if cells > MAX_CELLS:
         raise InputError(f"{cells} cells (samples × widths × datasets) exceed the limit {MAX_CELLS}")
-    work = 4.0 * runs * datasets * d * max_steps * sum(ns) * sum(ms)
+    work = runs * datasets * (4.0 * d * max_steps * sum(ns) * sum(ms) + len(ms) * sum(float(n) ** 3 for n in ns))
+    if runs * max(ns) * max(ms) > MAX_BATCH_ENTRIES:
+        raise InputError(f"runs · n · m = {runs * max(ns) * max(ms):.2e} floats in one batch exceeds the limit "
+                         f"{MAX_BATCH_ENTRIES:.0e} (memory): fewer runs or smaller sizes")
     if work > MAX_WORK:
         raise InputError(f"the experiment could take up to {work:.1e} multiply-adds (runs · n · m · d · max_steps), "
                          f"above the limit {MAX_WORK:.0e}: fewer runs, smaller sizes or a smaller --max-steps")

@@ -150,6 +150,7 @@ def test_figure(tmp_path):
 @pytest.mark.parametrize("kwargs", [dict(samples=(1,)), dict(widths=(0,)), dict(runs=0), dict(d=0),
                                     dict(step_scale=2.0), dict(loss_tol=0.0), dict(threshold=1.5),
                                     dict(samples=(5000,), widths=(8192,), runs=1000, max_steps=10_000_000),
+                                    dict(samples=(2000,), widths=(4096,), runs=100, max_steps=1),
                                     dict(samples=(4, 4)), dict(seed=-1), dict(max_steps=0)])
 def test_bad_input(kwargs):
     base = dict(samples=(4,), widths=(2,), runs=1, d=2, progress=False)

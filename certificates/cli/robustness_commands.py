@@ -22,7 +22,7 @@ from landscape.robustness import (
     toy_line,
 )
 
-from .common import Outcome, UsageError
+from .common import FIGURE_SUFFIXES, Outcome, UsageError, check_output_path
 
 #: Longest list accepted by --init-scale / --weight-decay.
 MAX_LIST = 100
@@ -60,7 +60,7 @@ def register(sub) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDR", help="dask.distributed scheduler address")
     p.add_argument("--out", default=None, metavar="FILE",
                    help="JSON-lines results file, one line per finished cell (default: a temporary file)")
-    p.add_argument("--resume", default=None, metavar="FILE", help="continue an interrupted sweep's results file")
+    p.add_argument("--resume", default=None, metavar="FILE", help="continue an interrupted sweep's results file (started if missing, as for gd)")
     p.add_argument("--figure", default=None, metavar="PNG", help="plot of the medians against the init scale")
     p.add_argument("--toy-figure", default=None, metavar="PNG",
                    help="also draw the paper's toy case (data on a line in R^2; decision boundaries)")
@@ -92,12 +92,6 @@ def parse_list(text: str, option: str, positive: bool) -> list:
     return out
 
 
-def _check_path(path, option):
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise UsageError(f"{option}: directory {directory} does not exist")
-
-
 def run_robustness(args) -> Outcome:
     scales = parse_list(args.init_scale, "--init-scale", positive=True)
     decays = parse_list(args.weight_decay, "--weight-decay", positive=False)
@@ -106,10 +100,11 @@ def run_robustness(args) -> Outcome:
             raise UsageError(f"{name} must be finite, got {value}")
     if args.out and args.resume:
         raise UsageError("give --out FILE or --resume FILE, not both")
-    for path, option in ((args.out, "--out"), (args.resume, "--resume"), (args.figure, "--figure"),
-                         (args.toy_figure, "--toy-figure")):
+    for path, option, suffixes in ((args.out, "--out", None), (args.resume, "--resume", None),
+                                   (args.figure, "--figure", FIGURE_SUFFIXES),
+                                   (args.toy_figure, "--toy-figure", FIGURE_SUFFIXES)):
         if path:
-            _check_path(path, option)
+            check_output_path(path, option, suffixes=suffixes, force=args.force)
     config = ProbeConfig(setting=args.setting, d=args.d, r=args.r, width=args.width, samples=args.samples,
                          test_points=args.test_points, steps=args.steps, step=args.step, tol=args.tol,
                          seed=args.seed, basis=args.basis, max_distance=args.max_distance)

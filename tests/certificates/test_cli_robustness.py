@@ -61,6 +61,7 @@ def test_readable_summary(capsys):
     ["--init-scale", "1", "--weight-decay", "0", "--setting", "other"],
     ["--init-scale", "1", "--weight-decay", "0", "--out", "/nonexistent/dir/x.jsonl"],
     ["--init-scale", ",".join(["1"] * 101), "--weight-decay", "0"],
+    ["--init-scale", "1", "--weight-decay", "0", "--figure", "plot.txt"],     # not a figure extension
     ["--weight-decay", "0"],                                           # missing option
 ])
 def test_bad_input_is_one_line_and_status_2(capsys, extra):

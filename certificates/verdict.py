@@ -136,8 +136,8 @@ def is_identity(M) -> bool:
     M = np.asarray(M)
     if M.ndim != 2 or M.shape[0] != M.shape[1]:
         return False
-    if M.dtype != object:
-        return bool(np.array_equal(M, np.eye(M.shape[0])))
+    if M.dtype != object:  # no d×d identity built: diagonal ones and nothing else non-zero
+        return bool(np.all(np.diagonal(M) == 1) and np.count_nonzero(M) == M.shape[0])
     n, d = _numerators_denominators(M.ravel())
     num = np.array(n, dtype=object).reshape(M.shape)
     den = np.array(d, dtype=object).reshape(M.shape)
@@ -159,11 +159,9 @@ def find_split_fast(point: Point, rel_tol: float = 1e-9, W=None) -> Split | None
     k = W.shape[0]
     if k < 2:
         return None
-    norms = np.linalg.norm(W, axis=1)
-    U = W / norms[:, None]
     r = np.random.default_rng(1712).normal(size=W.shape[1])
-    p = U @ r
-    width = (rel_tol + 1e-12) * float(np.abs(r).sum()) + 1e-12
+    p = (W @ r) / np.sqrt(np.einsum("ij,ij->i", W, W))  # projections of the unit rows (a filter only)
+    width = (rel_tol + 1e-10) * float(np.abs(r).sum()) + 1e-12
     order = np.argsort(p, kind="stable")
     ps = p[order]
     ends = np.searchsorted(ps, ps + width, side="right")
@@ -175,12 +173,14 @@ def find_split_fast(point: Point, rel_tol: float = 1e-9, W=None) -> Split | None
                 continue
             if point.alpha[i] != point.alpha[j]:
                 continue
-            if np.max(np.abs(U[i] - U[j])) <= rel_tol:
+            ni, nj = np.linalg.norm(W[[i, j]], axis=1)  # the original's row norms, bit for bit
+            if np.max(np.abs(W[i] / ni - W[j] / nj)) <= rel_tol:
                 best = (i, j)
     if best is None:
         return None
     i, j = best
-    t = Fraction(norms[i] / (norms[i] + norms[j])).limit_denominator(10**12)
+    ni, nj = np.linalg.norm(W[[i, j]], axis=1)
+    t = Fraction(ni / (ni + nj)).limit_denominator(10**12)
     return Split(i, j, t)
 
 

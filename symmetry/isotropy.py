@@ -236,7 +236,7 @@ def _cluster(x: np.ndarray, tol: float) -> np.ndarray:
     if tol < 0:
         raise InputError(f"tol must be non-negative, got {tol}")
     flat = x.ravel()
-    order = np.argsort(flat, kind="stable")
+    order = np.argsort(flat)  # ties get one label whatever their order: no need for stability
     s = flat[order]
     thresh = tol * max(1.0, float(np.max(np.abs(s))))
     breaks = np.concatenate([[0], (np.diff(s) > thresh).astype(np.int64)])
@@ -383,12 +383,15 @@ class _WorklistSearcher(_Searcher):
         nvals = int(C.max()) + 1
         rng = np.random.default_rng(20031058)  # fixed: labels must be reproducible
         self.R = rng.integers(0, 2**63, size=nvals, dtype=np.uint64)
+        self.ar_k, self.ar_d = np.arange(self.k), np.arange(self.d)
         self.C32 = C.astype(np.int32)
         self.CT32 = np.ascontiguousarray(self.C32.T)
 
     def _hash(self, M: np.ndarray, members: np.ndarray) -> np.ndarray:
         """``Σ_{m ∈ members} R[M[m, u]]`` for every column u of M (uint64, wrapping),
         in chunks so the temporary stays small."""
+        if members.size == 1:
+            return self.R[M[members[0]]]
         out = np.zeros(M.shape[1], dtype=np.uint64)
         for a in range(0, members.size, 256):
             out += self.R[M[members[a:a + 256]]].sum(axis=0, dtype=np.uint64)
@@ -431,7 +434,10 @@ class _WorklistSearcher(_Searcher):
             mark = np.zeros(n, dtype=bool)
             mark[side[vary]] = True
             idx = np.flatnonzero(mark[side])  # vertices of the cells that split
-            order = idx[np.lexsort((h[idx], side[idx]))]
+            if np.count_nonzero(mark) == 1:  # one cell: sort by hash alone (same order)
+                order = idx[np.argsort(h[idx], kind="stable")]
+            else:
+                order = idx[np.lexsort((h[idx], side[idx]))]
             ss, sh = side[order], h[order]
             t = np.arange(order.size)
             cell_start = np.ones(order.size, dtype=bool)
@@ -494,13 +500,10 @@ class _WorklistSearcher(_Searcher):
         el = self.as_element(gamma)
         if el is None:
             return False
-        pi, rho = el
-        k, d = self.k, self.d
-        if np.any(np.bincount(pi, minlength=k) != 1) or np.any(np.bincount(rho, minlength=d) != 1):
-            return False
+        pi, rho = el  # permutations by construction (transport, leaf maps, product generators)
         C, CT = self.C32, self.CT32
-        mr = np.flatnonzero(pi != np.arange(k))
-        mc = np.flatnonzero(rho != np.arange(d))
+        mr = np.flatnonzero(pi != self.ar_k)
+        mc = np.flatnonzero(rho != self.ar_d)
         if mr.size and not np.array_equal(C[pi[mr]][:, rho], C[mr]):
             return False
         if mc.size and not np.array_equal(CT[rho[mc]][:, pi], CT[mc]):
@@ -998,7 +1001,7 @@ class CellOrbits(Sequence):
         if self._lists is None:
             k, d = self.labels.shape
             flat = self.labels.ravel()
-            order = np.argsort(flat, kind="stable")
+            order = np.argsort(flat, kind="stable")  # row-major inside each orbit
             cuts = np.flatnonzero(np.diff(flat[order])) + 1
             self._lists = [[(int(c) // d, int(c) % d) for c in part] for part in np.split(order, cuts)]
         return self._lists

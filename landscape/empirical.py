@@ -141,7 +141,8 @@ class EmpiricalObjective:
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=float)
         if X.ndim not in (2, 3) or y.shape != X.shape[:-1]:
-            raise InputError(f"X must be (n, d) or (B, n, d) and y the matching (n,) or (B, n); got {X.shape}, {y.shape}")
+            raise InputError(f"X must be (n, d) or (B, n, d) and y the matching (n,) or (B, n); "
+                             f"got {X.shape}, {y.shape}")
         if X.shape[-2] < 1:
             raise InputError("the sample is empty")
         if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):

@@ -60,7 +60,8 @@ def register(sub) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDR", help="dask.distributed scheduler address")
     p.add_argument("--out", default=None, metavar="FILE",
                    help="JSON-lines results file, one line per finished cell (default: a temporary file)")
-    p.add_argument("--resume", default=None, metavar="FILE", help="continue an interrupted sweep's results file (started if missing, as for gd)")
+    p.add_argument("--resume", default=None, metavar="FILE",
+                   help="continue an interrupted sweep's results file (started if missing, as for gd)")
     p.add_argument("--figure", default=None, metavar="PNG", help="plot of the medians against the init scale")
     p.add_argument("--toy-figure", default=None, metavar="PNG",
                    help="also draw the paper's toy case (data on a line in R^2; decision boundaries)")

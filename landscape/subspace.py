@@ -161,7 +161,11 @@ def default_teacher(U) -> np.ndarray:
     return check_basis(U).T.copy()
 
 
-def reduce(W, U, what: str = "W", tol: float = 0.0) -> np.ndarray:
+#: A row with ``‖(W U)_i‖ <= ZERO_TOL · ‖w_i‖`` is orthogonal to the data up to rounding.
+ZERO_TOL = 1e-12
+
+
+def reduce(W, U, what: str = "W", tol: float = ZERO_TOL) -> np.ndarray:
     """``W U`` (k × r): the rows in data coordinates; raises on a row with ``W U`` zero.
 
     Parameters
@@ -171,7 +175,8 @@ def reduce(W, U, what: str = "W", tol: float = 0.0) -> np.ndarray:
     what : str
         Name used in the error message ("W" or "V").
     tol : float
-        A row with ``‖(W U)_i‖ <= tol · max(1, ‖w_i‖)`` counts as zero.
+        A row with ``‖(W U)_i‖ <= tol · ‖w_i‖`` counts as zero (orthogonal to
+        the data up to rounding; a zero row always does).
     """
     U = check_basis(U)
     W = np.asarray(W, dtype=float)
@@ -179,7 +184,7 @@ def reduce(W, U, what: str = "W", tol: float = 0.0) -> np.ndarray:
         raise InputError(f"{what} must be a k x d matrix with d = {U.shape[0]}, got shape {W.shape}")
     R = W @ U
     norms = np.linalg.norm(R, axis=1)
-    bad = np.flatnonzero(norms <= tol * np.maximum(1.0, np.linalg.norm(W, axis=1)))
+    bad = np.flatnonzero(norms <= tol * np.linalg.norm(W, axis=1))
     if bad.size:
         raise ZeroInSubspaceError(
             f"row {int(bad[0])} of {what} is orthogonal to the data subspace ({what} U has a zero row): "
@@ -251,7 +256,8 @@ def population_objective(U, V=None, alpha=None, beta=None):
     ``W ↦ W U``: the returned callable maps ``W`` of shape ``(B, k, d)`` to
     ``(loss (B,), grad (B, k, d))`` with ``grad = G_r Uᵀ``.
 
-    Raises :class:`ZeroInSubspaceError` when a row of some ``W_b U`` is zero.
+    Raises :class:`ZeroInSubspaceError` when a row of some ``W_b U`` is zero
+    (``‖(W_b U)_i‖ <= ZERO_TOL · ‖w_i‖``).
     """
     from .dynamics import population_objective as _batched  # written by the dynamics work
 
@@ -260,9 +266,11 @@ def population_objective(U, V=None, alpha=None, beta=None):
     Ut = U.T.copy()
 
     def objective(W):
-        R = np.asarray(W, dtype=float) @ U
-        if np.any(np.linalg.norm(R, axis=-1) == 0):
-            b, i = np.argwhere(np.linalg.norm(R, axis=-1) == 0)[0]
+        W = np.asarray(W, dtype=float)
+        R = W @ U
+        zero = np.linalg.norm(R, axis=-1) <= ZERO_TOL * np.linalg.norm(W, axis=-1)
+        if zero.any():
+            b, i = np.argwhere(zero)[0]
             raise ZeroInSubspaceError(
                 f"run {int(b)}: row {int(i)} of W is orthogonal to the data subspace: "
                 "the loss is not differentiable there")

@@ -121,3 +121,19 @@ def test_bad_dimensions(d, r):
 def test_non_orthonormal_basis_rejected():
     with pytest.raises(InputError, match="orthonormal"):
         loss(np.ones((1, 2)), np.array([[1.0], [1.0]]))
+
+
+def test_batched_objective_matches_single_points_and_names_zero_rows():
+    d, r, k = 6, 3, 5
+    U = random_basis(d, r, RNG)
+    V = RNG.standard_normal((4, d))
+    alpha, beta = RNG.standard_normal(k), RNG.standard_normal(4)
+    obj = subspace.population_objective(U, V, alpha=alpha, beta=beta)
+    W = RNG.standard_normal((3, k, d))
+    L, G = obj(W)
+    for b in range(3):
+        l1, g1 = subspace.loss_and_gradient(W[b], U, V, alpha, beta)
+        assert np.isclose(L[b], l1, rtol=1e-12, atol=1e-14) and np.allclose(G[b], g1, atol=1e-12)
+    W[1, 2] = np.eye(d)[:, 0] - U @ (U.T @ np.eye(d)[:, 0])  # a row orthogonal to the data
+    with pytest.raises(ZeroInSubspaceError, match="run 1: row 2"):
+        obj(W)

@@ -136,7 +136,7 @@ def _check_sizes(lin, lo, D):
 
 
 def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress: bool = False,
-                  finite_tail: int = DEFAULT_FINITE_TAIL) -> dict:
+                  finite_tail: int | None = None) -> dict:
     """Prove a verdict for the family over ``lo ≤ d ≤ hi`` (``hi=None``: every d ≥ lo).
 
     Parameters
@@ -147,8 +147,9 @@ def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress:
         The range (``hi=None`` is infinite).
     prec : int
         Ball precision (bits) of the family certificates.
-    finite_tail : int
-        For an infinite range, the finite part proved is ``lo..max(lo, finite_tail)``.
+    finite_tail : int, optional
+        For an infinite range, the finite part proved is ``lo..max(lo, finite_tail)``
+        (default :data:`DEFAULT_FINITE_TAIL`).
 
     Returns
     -------
@@ -167,6 +168,8 @@ def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress:
     from .symmetric import certify_family
 
     lin = parse_linear_partition(partition)
+    if finite_tail is None:
+        finite_tail = DEFAULT_FINITE_TAIL
     if hi is None:
         D = max(lo, finite_tail)
     else:

@@ -144,6 +144,33 @@ print(json.dumps({"case": case, "side": side, "d": d, "t": t,
 '''
 
 
+NOTES = """
+## What each row measures
+
+- *one loss+gradient*: `landscape.loss.loss_and_gradient(W)` at k = d = 20 (float64), mean of 2000 calls.
+  New: Gram-matrix angles (Kahan's formula only for near-parallel pairs), teacher–teacher term cached,
+  gradient-only mode available; agrees with the old path to ~1e-14 (tests/scale/test_fast_loss.py).
+- *isotropy*: `symmetry.isotropy.isotropy(W)` on the type-A pattern (float W, or the same values as exact
+  Fractions). New: worklist refinement, sparse automorphism checks, cell orbits from stabilisers,
+  2 generators per S_m factor; same group, orbits, name (tests/scale/test_isotropy_worklist.py).
+- *certify type A*: old = `certificates.artifact.certify_point(point)`; new = the same work with the
+  requested wiring (`certificates.verdict.family_precheck` in place of `_family_of`, then
+  `certify_family` and the certificate).  "Fraction point" = `Point.from_arrays(W)` built before the
+  clock starts (reading W into Fractions is `landscape.io`, not in this issue's files); "float-backed" =
+  a Point holding float64 arrays, what a lazy reader would hand over.
+- *spectrum*: `landscape.spectrum.spectrum(W)` (auto method); changed here only through isotropy/detect_family.
+- *family certificate*: `certify_family((d-1, 1), params)` + `verify_certificate`; old: the unscaled
+  condition guard returns inconclusive (no certificate to verify), new: `minimum`, verified.
+- *follow_family*: `follow_family("d-1,1", [6, 10**6])`; new = with the requested one-line change to
+  `critical_points.solve` applied to a copy of the module; "reached" = the last target returned.
+
+Command-level figures (`certify --W`, `spectrum --W`, `isotropy --W` as processes) still include reading
+W into Fractions (landscape/io.py) and `Point.as_float` (np.vectorize), and `certify --W` uses the old
+pre-checks until the call-site changes in /work/notes/requests-scale.md are applied.  Subgroup
+enumeration (issue item 4) is not changed: `subgroups` (5,5) and (6,6) are as before.
+"""
+
+
 def run(root, case, side, d, timeout):
     env = dict(os.environ, PYTHONPATH=root)
     try:
@@ -192,6 +219,7 @@ def main(argv=None):
         ("certify type A, Fraction point, d = 1000", "certify", 1000, big, 900),
         ("certify type A, float-backed point, d = 1000", "certify_lazy", 1000, big, 900),
         ("certify type A, float-backed point, d = 5000", "certify_lazy", 5000, False, 900),
+        ("spectrum (float W), d = 3", "spectrum", 3, True, 300),
         ("spectrum (float W), d = 200", "spectrum", 200, True, 300),
         ("spectrum (float W), d = 1000", "spectrum", 1000, big, 600),
         ("family certificate + verify, d = 10⁴", "family_cert", 10**4, True, 300),
@@ -216,8 +244,24 @@ def main(argv=None):
         if old and new and "t" in old and "t" in new and new["t"] > 0:
             ratio = f"{old['t'] / new['t']:.1f}×"
         lines.append(f"| {label} | {fmt(old)} | {fmt(new)} | {ratio} |")
+    lines += ["", "Growth of the work beyond start-up, (t(1000) − t(3)) / (t(200) − t(3)) (target ≤ 25, "
+              "the ratio of entries):", ""]
+    by = {(r[1] or r[2])["case"] if (r[1] or r[2]) else None: None for r in rows}
+    table = {}
+    for label, old, new in rows:
+        for side, r in (("old", old), ("new", new)):
+            if r and "t" in r:
+                table[(r["case"], side, r["d"])] = r["t"]
+    for case in ("isotropy", "certify", "spectrum"):
+        for side in ("old", "new"):
+            try:
+                g = (table[(case, side, 1000)] - table[(case, side, 3)]) / (table[(case, side, 200)] - table[(case, side, 3)])
+                lines.append(f"- {case}, {side}: {g:.1f}")
+            except (KeyError, ZeroDivisionError):
+                pass
     lines += ["", "Rows not run for old: the issue's figures (isotropy d = 5000 ≈ d^2.7 extrapolation of 52 s at "
               "1000; certify d = 5000: 568 s, 8.5 GiB).", ""]
+    lines += NOTES.splitlines()
     text = "\n".join(lines) + "\n"
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:

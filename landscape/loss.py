@@ -24,6 +24,10 @@ Hessian follow by differentiating the kernel (``landscape.kernel``):
 The Hessian is returned as a ``(k d) x (k d)`` matrix indexed by
 ``i * d + p`` (neuron ``i``, coordinate ``p``): the row-major flattening of W.
 
+In float64, :func:`loss_and_gradient` takes a fast path (angles from one Gram
+product, the teacher–teacher term cached per shape, gradient-only mode);
+``fast=False`` is the general one-formula-for-every-context path.
+
 Every function takes ``ctx`` (``landscape.backends``): ``FLOAT`` (default)
 returns float64 arrays, ``mp_context(P)`` mpmath numbers good to P digits,
 ``SYMPY`` exact expressions.

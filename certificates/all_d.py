@@ -183,8 +183,16 @@ def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress:
     text = ",".join(("d" if a == 1 else f"{a}d") + (f"{b:+d}" if b else "") if a else str(b) for a, b in lin)
     t0 = time.perf_counter()
     certs, verdicts, why = [], [], None
+    branch = "lowest spurious critical point at d = lo, continued in d"
     if ds:
-        points = follow_family(lambda d: parts_at(lin, d), ds, progress=progress)
+        start = None
+        p_small = _two_block_p(lin)
+        if p_small in (1, 2):
+            start = _asymptotic_start(p_small, lo)
+            if start is not None:
+                branch = (f"the family with a d^(-1/2) series (Arjevani & Field, arXiv 2107.10370), followed "
+                          f"down from d = {max(lo, 100)} to d = {lo}, then continued in d")
+        points = follow_family(lambda d: parts_at(lin, d), ds, progress=progress, start=start)
         if len(points) < len(ds):
             why = f"continuation of the family stopped at d = {ds[len(points)] if points else ds[0]}"
         for pt in points:
@@ -235,6 +243,7 @@ def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress:
         "reason": reason,
         "proved": proved,
         "statement": _statement(text, proved),
+        "branch": branch,
         "finite": certs,
         "tail": None,
         "precision_bits": prec,
@@ -243,6 +252,30 @@ def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress:
     }
     art["digest"] = verifier.digest(art)
     return art
+
+
+def _two_block_p(lin):
+    if len(lin) == 2 and lin[0][0] == 1 and lin[1][0] == 0:
+        return lin[1][1]
+    return None
+
+
+def _asymptotic_start(p: int, lo: int):
+    """Parameters at d = lo of the branch that has the large-d series: solved at
+    d = max(lo, 100) from the series' leading terms, then followed down one d at a time."""
+    import numpy as np
+
+    from landscape.asymptotics import _start
+    from landscape.critical_points import solve
+    from landscape.fixed_points import Family
+
+    top = max(lo, 100)
+    x = solve(Family((top - p, p)), np.asarray(_start(p, top)))
+    for d in range(top - 1, lo - 1, -1):
+        if x is None:
+            return None
+        x = solve(Family((d - p, p)), x)
+    return x
 
 
 def _statement(text, proved):

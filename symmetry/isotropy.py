@@ -558,6 +558,11 @@ def _search(C: np.ndarray, method: str = "worklist", start=None):
     individualise first -- the search then returns its stabiliser.
     """
     S = _WorklistSearcher(C) if method == "worklist" else _Searcher(C)
+    small = np.int16 if S.n < 2**15 else np.int32
+
+    def compact(a):  # stored partitions and generators: the smallest int type that holds 0..n-1
+        return a.astype(small) if method == "worklist" else a
+
     col = S.initial()
     if start is not None:
         col = S.individualise(col, int(start))
@@ -567,9 +572,9 @@ def _search(C: np.ndarray, method: str = "worklist", start=None):
         if cell is None:
             break
         v = int(cell[0])
-        path.append((col, label, cell, v))
+        path.append((compact(col), label, cell, v))
         col = S.individualise(col, v)
-    leaf1 = col
+    leaf1 = compact(col)
     partitions_after = [p[0] for p in path[1:]] + [leaf1]
 
     orb = _OrbitLabels(S.n)
@@ -578,7 +583,7 @@ def _search(C: np.ndarray, method: str = "worklist", start=None):
     budget = [SEARCH_BUDGET]
 
     def add_generator(gamma):
-        gens.append(gamma.astype(np.int32) if method == "worklist" else gamma)
+        gens.append(compact(gamma))
         moved = np.flatnonzero(gamma != np.arange(S.n))
         for x in moved.tolist():
             orb.union(x, int(gamma[x]))
@@ -1113,6 +1118,8 @@ def _dense_labels(C: np.ndarray) -> np.ndarray:
         if hi - lo <= 4 * C.size:
             present = np.zeros(hi - lo + 1, dtype=np.int64)
             present[(C - lo).ravel()] = 1
+            if lo == 0 and present.all() and C.dtype == np.int64:
+                return C  # already 0, 1, …: no copy
             return (np.cumsum(present) - 1)[C - lo].astype(np.int64)
     return np.unique(C, return_inverse=True)[1].reshape(C.shape).astype(np.int64)
 

@@ -110,6 +110,8 @@ def parse_range(text, max_d: int = MAX_D, max_count: int = MAX_ROWS) -> list[int
                 out.update(range(lo, hi + 1))
             else:
                 out.add(num(s))
+        except InputError:
+            raise
         except ValueError:
             shown = s if len(s) <= 30 else s[:25] + "..."
             raise InputError(f"cannot read {shown!r} in the range (use e.g. 6..20 or 10,100,1000)") from None

@@ -296,3 +296,79 @@ def write_artifact(path, art: dict) -> None:
 
 def dumps(art: dict) -> str:
     return json.dumps(art, indent=1, allow_nan=False)
+
+
+# ------------------------------------------------------------------ split saddles (k = d + 1)
+def split_rayleigh(cert: dict, prec: int = 192):
+    """Upper bound of ``qᵀ∇²L_{d+1}q / qᵀq`` for the split of the bad neuron of a type-A point.
+
+    The family certificate encloses the critical point W (Krawczyk box).  Splitting its bad
+    neuron i (block of size 1) as ``(w_i/2, w_i/2)`` gives a critical point of the (d+1)-neuron
+    problem (SPEC.md), and for ``q = (δ, −δ)`` on the two copies
+    ``qᵀ∇²L_{d+1}q = δᵀ(D_i − ½I)δ / (t(1−t))`` (:mod:`certificates.overparam`, Arjevani & Field,
+    arXiv 2210.06088), ``D_i`` the i-th diagonal block of ``∇²L(W)``.  With ``δ = e_{a1} − e_{a2}``
+    (two columns of the big block), ``δᵀD_iδ`` is read off the Hessian of the reduced loss of the
+    fine family ``(d−3, 1, 1, 1)`` (singleton orbits: plain Hessian entries).  Returns the arb
+    ball of the quotient (``|q|² = 2|δ|² = 4``, t = 1/2).
+    """
+    import flint
+
+    from landscape.fixed_points import Family, reduced_hessian
+
+    from .arb_context import ArbContext, arb_number
+    from .symmetric import refine_params, refine_parts
+
+    parts = tuple(cert["problem"]["family"])
+    if len(parts) != 2 or parts[1] != 1 or parts[0] < 3:
+        raise InputError("the split saddle is for type A, parts (d-1, 1) with d >= 4")
+    ex = cert["existence"]
+    ctx = ArbContext(prec)
+    with ctx.working():
+        rad = flint.arb(0, arb_number(ex["radius"]).abs_upper())
+        box = [arb_number(v) + rad for v in ex["center"]]
+        fine, _ = refine_parts(parts)
+        ffam = Family(tuple(fine))
+        H = reduced_hessian(ffam, refine_params(parts, box), ctx=ctx)
+        keys = ffam.param_keys
+        k1, k2 = keys.index(("B", 3, 1)), keys.index(("B", 3, 2))
+        sizes = ffam.orbit_sizes
+        Hs = [[H[a, b] / sizes[a] for b in (k1, k2)] for a in (k1, k2)]  # ∂²L/∂W[i,a]∂W[i,b]
+        dDd = Hs[0][0] + Hs[1][1] - Hs[0][1] - Hs[1][0]
+        t = flint.arb(1) / 2
+        return (dDd - 1) / (t * (1 - t)) / 4
+
+
+def certify_split_range(lo: int, hi: int, prec: int = 192) -> dict:
+    """Range artifact: for every d in [lo, hi], the split (bad neuron halved) of the type-A
+    critical point is a saddle of the (d+1)-neuron loss.  Finite ranges only."""
+    base = certify_range("d-1,1", lo, hi, prec=prec)
+    rows, ok = [], base["proved"] is not None and base["proved"]["hi"] == hi
+    for cert in base["finite"] if ok else []:
+        R = split_rayleigh(cert, prec)
+        d = sum(cert["problem"]["family"])
+        if not R < 0:
+            ok = False
+            break
+        rows.append({"d": d, "neuron": d - 1, "t": "1/2", "delta": "e_(d-3) - e_(d-2)",
+                     "upper_bound": float(R.upper()), "estimate": float(R.mid())})
+    art = dict(base)
+    art.pop("digest", None)
+    art["kind"] = "split-saddle"
+    art["split"] = rows
+    if ok:
+        art["verdict"] = "saddle"
+        art["reason"] = (f"for every d in {lo}..{hi}, splitting the bad neuron of the type-A critical point "
+                         f"as (w/2, w/2) gives a saddle of the k = d + 1 problem (q^T H q / q^T q <= "
+                         f"{max(r['upper_bound'] for r in rows):.3e} < 0)")
+        art["statement"] = (f"For every d with {lo} <= d <= {hi}, the type-A critical point W_d of the k = d "
+                            f"problem (inside the recorded box) with its bad neuron split into (w/2, w/2) is a "
+                            f"saddle of L with k = d + 1 neurons.")
+    else:
+        art["verdict"] = "inconclusive"
+        art["reason"] = "the split saddle was not proved for every d of the range: " + base["reason"]
+        art["split"] = []
+        art["finite"] = []
+        art["proved"] = None
+        art["statement"] = None
+    art["digest"] = verifier.digest(art)
+    return art

@@ -124,6 +124,11 @@ def _check(art: dict) -> str:
         if not L > 0:
             raise Invalid(f"d = {d}: L > 0 is not proved on the box (not shown to be spurious)")
         low = L.lower() if low is None else min(low, L.lower(), key=float)
+    kind = art.get("kind", "family")
+    if kind == "split-saddle":
+        return _check_split(art, lo, hi, plo, phi, finite, verdict)
+    if kind != "family":
+        raise Invalid(f"unknown range artifact kind {kind!r}")
     if verdict == "inconclusive":
         return (f"inconclusive for {lo}..{'inf' if hi is None else hi}; verified: {pv} for every d in "
                 f"{plo}..{phi} ({len(finite)} family certificates; L > 0 on every box)")
@@ -132,3 +137,51 @@ def _check(art: dict) -> str:
                       f"{plo}..{phi} is covered")
     return (f"{pv} for every d in {lo}..{hi}: {len(finite)} family certificates verified; "
             f"L >= {float(low):.3e} > 0 on every box")
+
+
+def split_quotient(cert: dict) -> flint.arb:
+    """``qᵀ∇²L_{d+1}q / qᵀq`` over the box, q = (δ, −δ) on the two halves of the bad neuron
+    (t = 1/2), δ = e_a1 − e_a2 (the two distinguished columns of the big block): by the
+    splitting lemma (see :mod:`certificates.verifier`) it is ``(δᵀD_iδ − |δ|²/2) / (t(1−t)) / |q|²``,
+    and ``δᵀD_iδ`` is a combination of Hessian entries of the fine reduced loss (d−3, 1, 1, 1),
+    whose orbits for (bad row, a1), (bad row, a2) are single cells."""
+    parts = cert["problem"]["family"]
+    if len(parts) != 2 or parts[1] != 1 or parts[0] < 3:
+        raise Invalid("a split-saddle entry needs a type-A family (d-1, 1), d >= 4")
+    ex = cert["existence"]
+    old = flint.ctx.prec
+    flint.ctx.prec = cert["precision_bits"]
+    try:
+        rb = flint.arb(0, ball(frac(ex["radius"])).abs_upper())
+        box = [ball(frac(v)) + rb for v in ex["center"]]
+        fine, parent = verifier.refine(parts)
+        keys = verifier.family_keys(parts)
+        value = dict(zip(keys, box))
+        fkeys = verifier.family_keys(fine)
+        fbox = [value["A", parent[k[1]]] if k[0] == "A" else value["B", parent[k[1]], parent[k[2]]] for k in fkeys]
+        H = verifier.reduced_loss_jet(fine, fbox).h
+        i, j = fkeys.index(("B", 3, 1)), fkeys.index(("B", 3, 2))
+        dDd = H[i, i] + H[j, j] - H[i, j] - H[j, i]
+        t = ball(Fraction(1, 2))
+        return (dDd - 1) / (t * (1 - t)) / 4
+    finally:
+        flint.ctx.prec = old
+
+
+def _check_split(art, lo, hi, plo, phi, finite, verdict):
+    rows = art["split"]
+    if [r["d"] for r in rows] != list(range(plo, phi + 1)):
+        raise Invalid("the split entries must cover every d of the finite part, in order")
+    worst = None
+    for cert, row in zip(finite, rows):
+        R = split_quotient(cert)
+        if not R < 0:
+            raise Invalid(f"d = {row['d']}: the split Rayleigh quotient is not proved negative")
+        verifier.close(row["upper_bound"], float(R.upper()), 1e-9, f"d = {row['d']}: split upper_bound", 1e-12)
+        worst = R.upper() if worst is None else max(worst, R.upper(), key=float)
+    if verdict == "inconclusive":
+        return "inconclusive: the split saddle is claimed for no full range"
+    if verdict != "saddle" or hi is None or phi != hi:
+        raise Invalid(f"verdict {verdict!r} for the split family needs every d of {lo}..{hi} covered")
+    return (f"saddle for every d in {lo}..{hi} (k = d + 1, bad neuron of type A split in halves): "
+            f"q^T H q / q^T q <= {float(worst):.3e} < 0; {len(finite)} type-A critical points enclosed")

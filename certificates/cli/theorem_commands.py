@@ -51,7 +51,21 @@ def run_certify_range(args) -> Outcome:
     out = Path(args.out) if args.out else Path(f"family_{args.partition.replace(',', '_')}_{args.d_range.replace('..', '-')}.cert.json")
     if not out.parent.exists() or not out.parent.is_dir():
         raise InputError(f"cannot write {out}: directory {out.parent} does not exist")
-    art = certify_range(args.partition, lo, hi, prec=args.prec, progress=sys.stderr.isatty())
+    text = args.partition.replace(" ", "")
+    if text.endswith("+1"):  # k = d + 1: the type-A point with its bad neuron split in halves
+        from ..all_d import certify_split_range
+
+        if text != "d-1,1+1":
+            raise InputError("the over-parameterised range target is d-1,1+1 (type A, bad neuron split, k = d + 1)")
+        if hi is None:
+            raise InputError("the split family is certified on finite ranges only (e.g. --d 6..200)")
+        if hi - lo + 1 > 2000:
+            raise InputError(f"the range {lo}..{hi} has {hi - lo + 1} dimensions; at most 2000 per artifact")
+        if lo < 4:
+            raise InputError("the split family needs d >= 4")
+        art = certify_split_range(lo, hi, prec=args.prec)
+    else:
+        art = certify_range(args.partition, lo, hi, prec=args.prec, progress=sys.stderr.isatty())
     write_artifact(out, art)
     payload = {"verdict": art["verdict"], "certificate": str(out), "reason": art["reason"],
                "partition": art["partition"], "range": art["range"], "proved": art["proved"],

@@ -131,3 +131,32 @@ def test_saddle_range_d3_to_5():
     cert = art["finite"][-1]
     W = assemble(Family((4, 1)), [float(Fraction(v)) for v in cert["existence"]["center"]])
     assert np.linalg.eigvalsh(hessian(W))[0] < 0
+
+
+def test_split_saddle_range_against_dense_hessian():
+    """Type A with its bad neuron split (k = d + 1): the certified quotient matches q^T H q / q^T q of
+    the dense Hessian (landscape.loss.hessian) at the split point, q = (delta, -delta)."""
+    from certificates.all_d import certify_split_range
+
+    art = certify_split_range(6, 7)
+    assert art["verdict"] == "saddle"
+    ok, verdict, reason = verify_range(art)
+    assert ok and verdict == "saddle", reason
+    cert, row = art["finite"][0], art["split"][0]
+    d = 6
+    W = assemble(Family((5, 1)), [float(Fraction(v)) for v in cert["existence"]["center"]])
+    Ws = np.vstack([W, W[-1:] / 2])
+    Ws[d - 1] /= 2
+    H = hessian(Ws)
+    q = np.zeros((d + 1) * d)
+    a1, a2 = 3, 4  # the distinguished columns of the big block (fine family (3, 1, 1, 1))
+    for r, sgn in ((d - 1, 1), (d, -1)):
+        q[r * d + a1], q[r * d + a2] = sgn, -sgn
+    dense = q @ H @ q / (q @ q)
+    assert abs(dense - row["estimate"]) < 1e-9
+    assert row["upper_bound"] < 0
+    # an edited bound, re-sealed, is rejected
+    bad = copy.deepcopy(art)
+    bad["split"][1]["upper_bound"] = -1.0
+    ok, _, reason = verify_range(reseal(bad))
+    assert not ok and "split upper_bound" in reason

@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     for action in sub.choices.values():
         action.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
         action.add_argument("--debug", action="store_true", help="show tracebacks")
-        if not any("--force" in a.option_strings for a in action._actions):
+        writes = any(a.dest in OUTPUT_OPTIONS for a in action._actions)
+        if writes and not any("--force" in a.option_strings for a in action._actions):
             action.add_argument("--force", action="store_true",
                                 help="allow an output file to replace an input file or a non-empty directory")
     return parser

@@ -241,7 +241,8 @@ def main(argv=None):
              "| what | old (bd40078) | new | ratio |", "| --- | --- | --- | --- |"]
     for label, old, new in rows:
         ratio = ""
-        if old and new and "t" in old and "t" in new and new["t"] > 0:
+        same = all(old.get(key) == new.get(key) for key in ("verdict", "reached")) if old and new else False
+        if same and "t" in old and "t" in new and new["t"] > 0:  # a time ratio only for the same answer
             ratio = f"{old['t'] / new['t']:.1f}×"
         lines.append(f"| {label} | {fmt(old)} | {fmt(new)} | {ratio} |")
     lines += ["", "Growth of the work beyond start-up, (t(1000) − t(3)) / (t(200) − t(3)) (target ≤ 25, "

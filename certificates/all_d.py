@@ -54,7 +54,7 @@ __all__ = ["FORMAT", "MAX_RANGE", "MAX_FAMILY_D", "DEFAULT_FINITE_TAIL", "parse_
 #: Format tag of a range artifact (checked by :mod:`certificates.verify_all_d`).
 FORMAT = "relu-landscape-range-certificate/1"
 #: Largest number of dimensions certified one by one in one artifact (verify costs ~0.05 s per d).
-MAX_RANGE = 2000
+MAX_RANGE = 5000
 #: Largest d the family engine certifies (from d = 10^4 its float preconditioner is too ill-conditioned).
 MAX_FAMILY_D = 5000
 #: For an infinite range ``lo..inf``, the finite part proved is ``lo..max(lo, DEFAULT_FINITE_TAIL)``.
@@ -170,6 +170,9 @@ def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress:
     lin = parse_linear_partition(partition)
     if finite_tail is None:
         finite_tail = DEFAULT_FINITE_TAIL
+    if hi is not None and hi - lo + 1 > MAX_RANGE:
+        raise InputError(f"the range {lo}..{hi} has {hi - lo + 1} dimensions; at most {MAX_RANGE} are certified "
+                         "one by one in one artifact (split the range)")
     if hi is None:
         D = max(lo, finite_tail)
     else:

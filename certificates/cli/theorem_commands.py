@@ -59,8 +59,8 @@ def run_certify_range(args) -> Outcome:
             raise InputError("the over-parameterised range target is d-1,1+1 (type A, bad neuron split, k = d + 1)")
         if hi is None:
             raise InputError("the split family is certified on finite ranges only (e.g. --d 6..200)")
-        if hi - lo + 1 > 2000:
-            raise InputError(f"the range {lo}..{hi} has {hi - lo + 1} dimensions; at most 2000 per artifact")
+        if hi - lo + 1 > 5000:
+            raise InputError(f"the range {lo}..{hi} has {hi - lo + 1} dimensions; at most 5000 per artifact")
         if lo < 4:
             raise InputError("the split family needs d >= 4")
         art = certify_split_range(lo, hi, prec=args.prec)

@@ -6,7 +6,9 @@ The simplest call:
 >>> from landscape.isotypic_spectrum import family_spectrum
 >>> s = family_spectrum(Family((3,)), [1, 0])          # W = I_3, H = ΔS_3
 >>> sorted((round(float(e.value), 6), e.multiplicity, e.irrep) for e in s.eigenvalues)[:2]
-[(0.090845, 1, '[1,1,1]'), (0.090845, 2, '[2,1]')]
+[(0.090845, 3, '[1,1,1] + [2,1]'), (0.331099, 2, '[2,1]')]
+>>> s.eigenvalues[0].components                          # 1/4 − 1/(2π) in two irreps, merged
+[('[1,1,1]', 1), ('[2,1]', 2)]
 >>> s.dimension                                          # k d eigenvalues in all
 9
 

@@ -7,7 +7,7 @@ The simplest call:
 >>> [(r.d, round(float(r.loss), 5), r.index) for r in rows]
 [(6, 0.02508, 0), (7, 0.0232, 0)]
 >>> print(format_table(rows, "csv").splitlines()[0])
-d,loss,index,min_eigenvalue,value,multiplicity,irrep
+d,loss,index,min_eigenvalue,value,multiplicity,irrep,degenerate
 
 Each row is the lowest-loss spurious (loss > 1e-12) critical point found in
 ``Fix(Δ(S_{p1}×…×S_{pm}))`` at that d -- by seeded multi-start root finding

@@ -99,6 +99,29 @@ def _check_dir(path, option):
         raise UsageError(f"{option}: directory {directory} does not exist")
 
 
+def _check_results_file(path) -> None:
+    """``--resume`` must name a results file of this tool: first line ``{"meta": {...}}`` (or empty).
+    :func:`landscape.runs.read_records` checks the rest (same experiment, record lines)."""
+    import json
+
+    if not os.path.isfile(path):
+        raise UsageError(f"--resume: no such file {path}")
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline(1 << 20)
+    except OSError as exc:
+        raise UsageError(f"--resume: cannot read {path}: {exc.strerror}") from None
+    if not first.strip():
+        return  # empty: the experiment starts from scratch
+    try:
+        obj = json.loads(first)
+    except ValueError:
+        obj = None
+    if not isinstance(obj, dict) or not isinstance(obj.get("meta"), dict):
+        raise UsageError(f"--resume: {path} is not a results file of gd-finite (its first line is not "
+                         '{"meta": {...}})')
+
+
 def run_gd_finite(args) -> Outcome:
     ns = parse_doubling(args.samples, "--samples", MAX_N)
     ms = parse_doubling(args.m, "--m", MAX_M)
@@ -119,8 +142,8 @@ def run_gd_finite(args) -> Outcome:
     for path, option in ((args.out, "--out"), (args.resume, "--resume"), (args.figure, "--figure")):
         if path:
             _check_dir(path, option)
-    if args.resume and not os.path.isfile(args.resume):
-        raise UsageError(f"--resume: no such file {args.resume}")
+    if args.resume:
+        _check_results_file(args.resume)
     if args.figure and os.path.splitext(args.figure)[1].lower() not in (".png", ".pdf", ".svg"):
         raise UsageError(f"--figure must end in .png, .pdf or .svg, got {args.figure}")
     result = width_experiment(samples=ns, widths=ms, runs=args.runs, d=args.d, seed=args.seed,

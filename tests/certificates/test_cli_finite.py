@@ -51,6 +51,17 @@ def test_readable_summary_figure_and_resume(tmp_path, capsys):
     assert text2.splitlines()[:-1] == text.splitlines()[:-2]  # same table; the figure line is gone
 
 
+def test_resume_refuses_files_that_are_not_results(tmp_path, capsys):
+    for name, text in (("point.json", '{"W": [[1, 0], [0, 1]]}\n'), ("dup.json", '{"meta": 1, "meta": 2}\n'),
+                       ("bin.jsonl", "\x00\x01garbage\n")):
+        path = tmp_path / name
+        path.write_text(text)
+        code, out, err = _run(capsys, "gd-finite", "--samples", "4", "--m", "2", "--runs", "1", "--d", "2",
+                              "--resume", str(path))
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+        assert path.read_text() == text  # untouched
+
+
 @pytest.mark.parametrize("extra", [
     ["--runs", "0"], ["--m", "x"], ["--m", "0..4"], ["--samples", "1"], ["--d", "0"],
     ["--step-scale", "2.5"], ["--loss-tol", "nan"], ["--figure", "f.bmp"], ["--max-steps", "0"],

@@ -74,3 +74,28 @@ def test_bad_input_exits_2_with_one_line(capsys, extra):
     code, out, err = _run(capsys, *args, *extra)
     assert code == 2
     assert out == "" and len(err.strip().splitlines()) == 1 and "error" in err
+
+
+def test_ctrl_c_exits_130_keeps_finished_cells_and_resumes(tmp_path, capsys, monkeypatch):
+    import landscape.finite_sample as fs
+
+    real = fs.fit_runs
+    calls = {"n": 0}
+
+    def interrupted_after_two(*a, **k):
+        calls["n"] += 1
+        if calls["n"] > 2:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    out = tmp_path / "runs.jsonl"
+    monkeypatch.setattr(fs, "fit_runs", interrupted_after_two)
+    code, text, err = _run(capsys, "gd-finite", *SMALL, "--out", str(out), "--json")
+    assert code == 130 and text == "" and "interrupted" in err
+    assert len(out.read_text().splitlines()) == 3  # meta + the two finished cells
+    monkeypatch.setattr(fs, "fit_runs", real)
+    code, text, err = _run(capsys, "gd-finite", *SMALL, "--resume", str(out), "--json")
+    assert code == 0, err
+    fresh = width_experiment(samples=(4, 6), widths=(2, 4, 8, 16), runs=2, d=3, max_steps=3000, progress=False)
+    assert json.loads(text)["cells"] == json.loads(json.dumps(fresh.cells))
+    assert len(out.read_text().splitlines()) == 1 + 8

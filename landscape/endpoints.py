@@ -100,7 +100,8 @@ class EndpointFamily:
     id : int
         Position in :attr:`Classification.families` (global minimum first, then by loss).
     representative : numpy.ndarray, float64, shape (k, d)
-        Canonically permuted member (mean of the aligned members projected onto Fix(H)).
+        Mean of the canonically aligned members, projected onto Fix(H); for a k = d point of
+        some Fix(Δ(S_p1×…)) its columns are then permuted into simultaneous block form.
     loss : float
         ``L(representative)`` (float64, with the ½), or the mean of the given
         ``loss_values`` when the loss cannot be evaluated (zero rows).

@@ -446,7 +446,15 @@ class _WorklistSearcher(_Searcher):
             mark[side[vary]] = True
             idx = np.flatnonzero(mark[side])  # vertices of the cells that split
             if np.count_nonzero(mark) == 1:  # one cell: sort by hash alone (same order)
-                order = idx[np.argsort(h[idx], kind="stable")]
+                hv = h[idx]
+                first = hv == hv[0]
+                other = hv[~first]
+                if np.all(other == other[0]):  # two values (a vertex split off): no sort needed
+                    if other[0] < hv[0]:
+                        first = ~first
+                    order = np.concatenate([idx[first], idx[~first]])
+                else:
+                    order = idx[np.argsort(hv, kind="stable")]
             else:
                 order = idx[np.lexsort((h[idx], side[idx]))]
             ss, sh = side[order], h[order]

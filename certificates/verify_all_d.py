@@ -185,3 +185,6 @@ def _check_split(art, lo, hi, plo, phi, finite, verdict):
         raise Invalid(f"verdict {verdict!r} for the split family needs every d of {lo}..{hi} covered")
     return (f"saddle for every d in {lo}..{hi} (k = d + 1, bad neuron of type A split in halves): "
             f"q^T H q / q^T q <= {float(worst):.3e} < 0; {len(finite)} type-A critical points enclosed")
+
+
+verifier.register_range_verifier(verify_range)  # `verify` (verifier.verify_certificate) dispatches here

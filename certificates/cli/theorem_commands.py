@@ -12,6 +12,7 @@ from pathlib import Path
 
 from landscape.errors import InputError
 
+from .. import verify_all_d  # noqa: F401  (registers the range-artifact check with the verifier for `verify`)
 from .common import Outcome, UsageError
 
 #: Largest series order accepted by ``asymptotics`` (powers of d^{-1/2}).

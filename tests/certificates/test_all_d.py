@@ -160,3 +160,16 @@ def test_split_saddle_range_against_dense_hessian():
     bad["split"][1]["upper_bound"] = -1.0
     ok, _, reason = verify_range(reseal(bad))
     assert not ok and "split upper_bound" in reason
+
+
+def test_verify_all_d_trust_base():
+    """verify_all_d imports only the standard library, python-flint and the verifier."""
+    import ast
+    import inspect
+
+    from certificates import verify_all_d
+
+    tree = ast.parse(inspect.getsource(verify_all_d))
+    mods = {n.names[0].name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)}
+    mods |= {(n.module or "") for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert mods <= {"__future__", "fractions", "flint", "", "verifier"}, mods

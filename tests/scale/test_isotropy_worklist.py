@@ -79,3 +79,23 @@ def test_exact_classes_of_rationals_sharing_a_float():
     assert mode == "exact" and C.tolist() == [[0, 1], [1, 0]]
     W2 = np.array([[a, F(2, 6)], [F(1, 2), a]], dtype=object)
     assert value_classes(W2)[0].tolist() == [[0, 0], [1, 0]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 1e-12, 0.5, 0.5 + 1e-10, -0.25, 3.0, 3.0 + 2e-9]), min_size=1, max_size=40),
+       st.booleans())
+def test_tolerance_classes_are_single_linkage(vals, many):
+    from symmetry.isotropy import _cluster
+
+    x = np.array(vals, dtype=float)
+    if many:  # the branch for many classes (≥ 4096 gaps)
+        x = np.concatenate([x, np.arange(5000, dtype=float) * 10.0 + 100.0])
+    tol = 1e-9
+    thresh = tol * max(1.0, np.abs(x).max())
+    order = sorted(range(x.size), key=lambda i: x[i])  # reference: Python sort, walk the gaps
+    ref, c = [0] * x.size, 0
+    for t, i in enumerate(order):
+        if t and x[i] - x[order[t - 1]] > thresh:
+            c += 1
+        ref[i] = c
+    assert _cluster(x[None, :], tol).ravel().tolist() == ref

@@ -71,6 +71,7 @@ __all__ = [
     "MAX_RUNS",
     "Experiment",
     "run_experiment",
+    "collect_results",
     "summarise_size",
     "spurious_fraction_ci",
 ]
@@ -635,9 +636,20 @@ def run_experiment(experiment: Experiment, out, *, resume: bool = False, workers
     order = sorted(range(len(tasks)), key=lambda i: -tasks[i].payload["k"] * tasks[i].payload["d"])
     records = run_tasks(train_chunk, [tasks[i] for i in order], out=out, meta=experiment.meta(), resume=resume,
                         workers=workers, scheduler=scheduler, progress=progress, desc="gd")
+    return collect_results(experiment, records)
+
+
+def collect_results(experiment: Experiment, records: dict) -> dict:
+    """Per-size run arrays (as :func:`run_experiment` returns) from the records
+    ``{task key: result}`` of a results file; sizes with a missing chunk are left
+    out (e.g. to look at an experiment that is still running)."""
+    tasks = experiment.tasks()
     results = {}
     for k, d in experiment.sizes:
-        recs = [records[t.key] for t in tasks if t.payload["k"] == k and t.payload["d"] == d]
+        keys = [t.key for t in tasks if t.payload["k"] == k and t.payload["d"] == d]
+        if any(key not in records for key in keys):
+            continue
+        recs = [records[key] for key in keys]
         merged = {}
         for field_ in ("run", "loss", "grad_norm", "steps", "polish_steps", "converged", "diverged", "by_loss"):
             merged[field_] = np.array([x for r in recs for x in r[field_]])

@@ -70,3 +70,19 @@ def census_branch_rows(p: int, d_lo: int, d_hi: int, starts: int | None = None, 
             rows.append(row)
     rows.sort(key=lambda r: (r["d"], r["loss"]))
     return rows
+
+
+def census_point_rows(p: int, d: int, starts: int | None = None, seed: int = 0, verdict=None):
+    """Rows for every non-global critical point ``find`` locates in ``Fix(Δ(S_{d−p}×S_p))`` at one d
+    (no continuation): catches branches born above the census' first dimension (e.g. the
+    families with p bad neurons, which need d − p > p)."""
+    fam = Family((d - p, p))
+    rows = []
+    for b, q in enumerate(pt for pt in find_critical_points(fam, starts, seed) if not pt.is_global):
+        if q.min_row_norm < 1e-6:
+            continue
+        row = {"d": d, "p": p, "branch": f"d{d}-{b}", "loss": float(q.loss), "index": int(q.index),
+               "lambda_min": float(q.min_eigenvalue), "params": [float(v) for v in q.params]}
+        row["verdict"] = verdict(fam.parts, list(q.params)) if verdict is not None else "-"
+        rows.append(row)
+    return rows

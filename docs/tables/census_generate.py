@@ -36,6 +36,8 @@ def main(argv=None):
     ap.add_argument("--spec", default="1..2:100,3..10:40",
                     help="comma-separated P1..P2:DMAX (p range and largest d), default 1..2:100,3..10:40")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--at", default="20:1..10",
+                    help="extra one-dimension searches D:P1..P2 (default 20:1..10: every point find locates at d = 20)")
     ap.add_argument("--only-cached", action="store_true", help="assemble the table from finished p only")
     args = ap.parse_args(argv)
     jobs = []
@@ -59,6 +61,25 @@ def main(argv=None):
             print(f"p = {p}: {len(part)} rows, {len({r['branch'] for r in part})} branches, {time.time() - t:.0f} s",
                   file=sys.stderr)
         rows += json.loads(f.read_text())
+    if args.at:
+        from landscape.census import census_point_rows
+
+        dd, pr = args.at.split(":")
+        a, b = (int(x) for x in pr.split(".."))
+        dd = int(dd)
+        if not (6 <= dd <= 200 and 1 <= a <= b <= dd - 2):
+            sys.exit("--at D:P1..P2 needs 6 <= D <= 200 and 1 <= P1 <= P2 <= D - 2")
+        for p in range(a, b + 1):
+            f = cache / f"at{dd}_p{p}_s{args.seed}.json"
+            if not f.exists():
+                if args.only_cached:
+                    continue
+                t = time.time()
+                part = census_point_rows(p, dd, seed=args.seed, verdict=verdict)
+                atomic_write_text(f, json.dumps(part))
+                print(f"d = {dd}, p = {p}: {len(part)} points, {time.time() - t:.0f} s", file=sys.stderr)
+            have = {(r["d"], r["p"], round(r["loss"], 9)) for r in rows}
+            rows += [r for r in json.loads(f.read_text()) if (r["d"], r["p"], round(r["loss"], 9)) not in have]
     rows.sort(key=lambda r: (r["d"], r["p"], r["loss"]))
     out = HERE / "census_two_block.csv"
     lines = ["d,p,loss,index,lambda_min,verdict"]

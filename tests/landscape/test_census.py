@@ -27,3 +27,11 @@ def test_census_rows_small():
 
 def test_first_dimension():
     assert [first_dimension(p) for p in (1, 4, 5, 10)] == [6, 6, 7, 12]
+
+
+def test_point_rows_at_one_dimension():
+    from landscape.census import census_point_rows
+
+    rows = census_point_rows(1, 6, starts=60, seed=0)
+    assert any(abs(r["loss"] - 0.02508) < 5e-5 and r["index"] == 0 for r in rows)
+    assert all(r["d"] == 6 and r["p"] == 1 for r in rows)

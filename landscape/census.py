@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from .critical_points import find_critical_points, follow_family
+from .errors import InputError
 from .fixed_points import Family
 
 __all__ = ["census_branch_rows", "first_dimension"]
@@ -61,7 +62,10 @@ def census_branch_rows(p: int, d_lo: int, d_hi: int, starts: int | None = None, 
     for b, pt in enumerate(pts):
         if pt.min_row_norm < 1e-6:
             continue
-        branch = follow_family(lambda d: (d - p, p), ds, start=np.asarray(pt.params, float))
+        try:
+            branch = follow_family(lambda d: (d - p, p), ds, start=np.asarray(pt.params, float))
+        except InputError:  # float Newton cannot restart from this point: keep the point itself only
+            branch = [pt]
         for q in branch:
             d = q.family.d
             row = {"d": d, "p": p, "branch": b, "loss": float(q.loss), "index": int(q.index),

@@ -114,6 +114,8 @@ def _fam(f):
     else:
         tag = f"{f['isotropy']} L={f['loss']:.5f} idx={f['index']}"
     v = f.get("verdict")
+    if v == "inconclusive" and str(f.get("certificate_reason", "")).startswith("not attempted"):
+        v = "not certified: --max-certify"
     return f"{tag} ×{f['count']}" + (f" ({v})" if v else "")
 
 

@@ -48,6 +48,8 @@ Public functions (all take a number context ``ctx`` from
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -80,6 +82,31 @@ __all__ = [
 # families
 
 
+#: A partition part is at most this long; each integer in it at most 9 digits.
+MAX_PART_CHARS = 40
+_TERM = re.compile(r"^(?:\d{1,9}|d)(?:\*(?:\d{1,9}|d))*$")
+
+
+def _part_value(s: str, d: int) -> int:
+    """Value of a part such as ``d-1`` or ``2*d+3``: integers (at most 9 digits)
+    and ``d`` joined by ``+ - *`` -- parsed, never evaluated as Python, so no
+    input can ask for unbounded work (``d**d**d`` is refused)."""
+    bad = InputError(f"cannot read partition part {s[:30]!r} (use integers and d with + - *, e.g. d-1 or 2)")
+    if len(s) > MAX_PART_CHARS:
+        raise bad
+    total = 0
+    for sign, term in re.findall(r"([+-]?)([^+-]+)", s):
+        if not _TERM.match(term):
+            raise bad
+        value = 1
+        for factor in term.split("*"):
+            value *= d if factor == "d" else int(factor)
+        total += -value if sign == "-" else value
+    if re.sub(r"[+-]?[^+-]+", "", s):  # stray signs, e.g. "d--1" or a trailing "-"
+        raise bad
+    return total
+
+
 def parse_partition(text, d: int | None = None) -> tuple[int, ...]:
     """Block sizes from ``"5,1"`` or ``"d-1,1"`` (parts may use ``d``).
 
@@ -107,12 +134,7 @@ def parse_partition(text, d: int | None = None) -> tuple[int, ...]:
             if "d" in s:
                 if d is None:
                     raise InputError(f"partition {text!r} uses d but no d was given")
-                if not all(ch in "0123456789d+-*" for ch in s):
-                    raise InputError(f"cannot read partition part {s!r} (use e.g. d-1 or 2)")
-                try:
-                    val = eval(s, {"__builtins__": {}}, {"d": int(d)})  # digits, d, + - * only
-                except Exception:
-                    raise InputError(f"cannot read partition part {s!r} (use e.g. d-1 or 2)") from None
+                val = _part_value(s, int(d))
             else:
                 try:
                     val = int(s)

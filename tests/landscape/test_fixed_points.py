@@ -219,3 +219,26 @@ def test_split_keeps_loss_and_criticality():
     assert np.abs(gradient(W)).max() < 1e-9
     with pytest.raises(InputError):
         split_params(best.family, best.params, 0, 0.5)
+
+
+def test_partition_parts_are_parsed_not_evaluated():
+    """Parts with d are read by a small parser: the value of random + - *
+    expressions agrees with Python's own arithmetic (the oracle), and text that
+    would ask for unbounded work (powers) or is malformed is refused at once."""
+    import random
+
+    from landscape.errors import InputError
+    from landscape.fixed_points import parse_partition
+
+    rng = random.Random(5)
+    for _ in range(200):
+        d = rng.randint(1, 50)
+        terms = ["*".join(rng.choice(["d", str(rng.randint(0, 99))]) for _ in range(rng.randint(1, 3)))
+                 for _ in range(rng.randint(1, 4))]
+        expr = terms[0] + "".join(rng.choice("+-") + t for t in terms[1:])
+        value = eval(expr, {"__builtins__": {}}, {"d": d})  # the oracle: trusted text we generated
+        if "d" in expr and 1 <= value < d:
+            assert parse_partition(f"{expr},{d - value}", d) == (value, d - value)
+    for bad in ["d**9**9,1", "d--1,1", "d-,1", "(d-1),1", "d-1e5,1", "d-" + "9" * 12 + ",1", "d/2,3"]:
+        with pytest.raises(InputError):
+            parse_partition(bad, 6)

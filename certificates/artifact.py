@@ -59,7 +59,7 @@ from pathlib import Path
 
 import numpy as np
 
-from landscape.io import atomic_write_text
+from landscape.io import atomic_write_text, float_matrix
 
 from . import verifier
 from .verdict import CertifyResult, Verdict
@@ -90,7 +90,7 @@ def _isotropy_name(point) -> str:
     try:
         from symmetry.isotropy import isotropy
 
-        return isotropy(point.as_float()[0]).name
+        return isotropy(float_matrix(point.W)).name
     except Exception as exc:  # informational only
         return f"unknown ({type(exc).__name__})"
 
@@ -188,11 +188,19 @@ def build_family_certificate(result) -> dict:
 
 
 def _family_of(point):
-    """``(parts, perm, params)`` if the point is k = d, V = I, ones, in a non-trivial Fix(Δ(…)); else None."""
+    """``(parts, perm, params)`` if the point is k = d, V = I, ones, in a non-trivial Fix(Δ(…)); else None
+    (:func:`certificates.verdict.family_precheck`, O(k d))."""
+    from .verdict import family_precheck
+
+    return family_precheck(point)
+
+
+def _family_of_reference(point):
+    """Reference for :func:`_family_of`: Python loops over the exact entries (tests, benchmarks)."""
     from landscape.fixed_points import detect_family
 
     from .existence import teacher_match
-    from .overparam import find_split
+    from .overparam import _find_split_all_pairs as find_split
 
     k, d = point.k, point.d
     if k != d or point.n != d or teacher_match(point) or find_split(point) is not None:
@@ -244,7 +252,7 @@ def certify_point(point, engine: str = "auto", prec: int = 192):
         result = certify_family(parts, params, prec=prec)
         cert = build_family_certificate(result)
         cert["isotropy"]["perm"] = list(map(int, perm))
-        Wp = point.as_float()[0][np.ix_(perm, perm)]
+        Wp = float_matrix(point.W)[np.ix_(perm, perm)]
         cert["isotropy"]["fix_deviation"] = float(np.abs(Wp - assemble(Family(parts), params)).max())
         cert["digest"] = verifier.digest(cert)
         return result, cert

@@ -45,7 +45,7 @@ from fractions import Fraction
 import flint
 import numpy as np
 
-from landscape.io import Point
+from landscape.io import Point, float_matrix, numerators_denominators
 
 from .arb_context import ArbContext, arb_number, to_arb_mat
 from .enclosures import hessian_enclosure
@@ -94,36 +94,6 @@ class CertifyResult:
 # pre-checks at O(k d) cost (issue 12): what a command does before an engine
 
 
-def float_matrix(M) -> np.ndarray:
-    """Float64 copy of a matrix of exact rationals, each entry ``float(q)``
-    (correctly rounded: the values of :meth:`landscape.io.Point.as_float`),
-    converted by one ``fromiter`` pass instead of ``np.vectorize``.
-
-    >>> from fractions import Fraction as F
-    >>> float_matrix(np.array([[F(1, 3), F(2)]], dtype=object)).tolist()
-    [[0.3333333333333333, 2.0]]
-    """
-    from operator import truediv
-
-    M = np.asarray(M)
-    if M.dtype != object:
-        return M.astype(float)
-    num, den = _numerators_denominators(M.ravel())
-    # int / int is correctly rounded in CPython: exactly float(q)
-    return np.fromiter(map(truediv, num, den), dtype=float, count=M.size).reshape(M.shape)
-
-
-def _numerators_denominators(flat):
-    """Lists of numerators and denominators of rationals (ints or Fractions in
-    lowest terms), read from Fraction's slots when every entry is a Fraction
-    (its public properties cost a Python call each)."""
-    from operator import attrgetter
-
-    if set(map(type, flat)) == {Fraction}:
-        return list(map(attrgetter("_numerator"), flat)), list(map(attrgetter("_denominator"), flat))
-    return list(map(attrgetter("numerator"), flat)), list(map(attrgetter("denominator"), flat))
-
-
 def is_identity(M) -> bool:
     """Exact test ``M == I`` for a square matrix of rationals (Fractions in lowest
     terms: ``q = 0`` iff its numerator is 0, ``q = 1`` iff numerator = denominator),
@@ -138,7 +108,7 @@ def is_identity(M) -> bool:
         return False
     if M.dtype != object:  # no d×d identity built: diagonal ones and nothing else non-zero
         return bool(np.all(np.diagonal(M) == 1) and np.count_nonzero(M) == M.shape[0])
-    n, d = _numerators_denominators(M.ravel())
+    n, d = numerators_denominators(M.ravel())
     num = np.array(n, dtype=object).reshape(M.shape)
     den = np.array(d, dtype=object).reshape(M.shape)
     diag = np.eye(M.shape[0], dtype=bool)

@@ -36,7 +36,7 @@ import numpy as np
 
 from .backends import FLOAT, mp_context
 from .errors import InputError, Interrupted
-from .fixed_points import Family, _family, assemble, reduced_gradient, reduced_jacobian, reduced_loss
+from .fixed_points import Family, _family, assemble, reduced_gradient, reduced_jacobian, reduced_loss, residual_acceptable
 from .isotypic_spectrum import family_spectrum
 from .spectrum import Spectrum
 
@@ -238,7 +238,7 @@ def solve(family, x0, tol: float = 1e-11, maxfev: int = 400):
             x, g = y, gy
     except (InputError, np.linalg.LinAlgError):
         return None
-    if not np.all(np.isfinite(g)) or np.abs(g).max() > tol * max(1.0, np.abs(x).max()):
+    if not residual_acceptable(fam, x, g, tol):
         return None
     return x
 

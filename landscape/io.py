@@ -179,6 +179,45 @@ def _vector(vals, name: str, length: int) -> np.ndarray:
     return out
 
 
+def numerators_denominators(flat):
+    """Lists of numerators and denominators of rationals (ints or Fractions in
+    lowest terms), read from Fraction's slots when every entry is a Fraction
+    (its public properties cost a Python call each)."""
+    from operator import attrgetter
+
+    if set(map(type, flat)) == {Fraction}:
+        return list(map(attrgetter("_numerator"), flat)), list(map(attrgetter("_denominator"), flat))
+    return list(map(attrgetter("numerator"), flat)), list(map(attrgetter("denominator"), flat))
+
+
+def float_matrix(M) -> np.ndarray:
+    """Float64 copy of an array of exact rationals, each entry ``float(q)``
+    (correctly rounded: CPython's int / int), in one ``fromiter`` pass rather
+    than a Python call per entry.
+
+    Raises
+    ------
+    InputError
+        If an entry is beyond float64's range (it would become inf).
+
+    >>> from fractions import Fraction as F
+    >>> float_matrix(np.array([[F(1, 3), F(2)]], dtype=object)).tolist()
+    [[0.3333333333333333, 2.0]]
+    """
+    from operator import truediv
+
+    M = np.asarray(M)
+    if M.dtype != object:
+        return M.astype(float)
+    num, den = numerators_denominators(M.ravel())
+    try:
+        return np.fromiter(map(truediv, num, den), dtype=float, count=M.size).reshape(M.shape)
+    except OverflowError:
+        big = max(M.ravel(), key=lambda q: abs(q))
+        raise InputError(f"an entry of about 10^{_log10(big):.0f} is beyond float64's range; "
+                         "use --precision P (mpmath) for this point") from None
+
+
 @dataclass(frozen=True)
 class Point:
     """A student ``W`` (k x d), teacher ``V`` (n x d) and second layers.
@@ -268,15 +307,7 @@ class Point:
         InputError
             If an entry is beyond float64's range (it would become inf).
         """
-        def f(q):
-            try:
-                return float(q)
-            except OverflowError:
-                raise InputError(f"an entry of about 10^{_log10(q):.0f} is beyond float64's range; "
-                                 "use --precision P (mpmath) for this point") from None
-
-        g = np.vectorize(f, otypes=[float])
-        return g(self.W), g(self.V), g(self.alpha), g(self.beta)
+        return float_matrix(self.W), float_matrix(self.V), float_matrix(self.alpha), float_matrix(self.beta)
 
     def as_mp(self, mp=None):
         """``(W, V, alpha, beta)`` as object arrays of ``mpmath.mpf`` at ``mp.prec``."""

@@ -7,10 +7,10 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from certificates.artifact import _family_of
+from certificates.artifact import _family_of_reference as _family_of
 from certificates.examples import type_a_matrix
 from certificates.existence import teacher_match
-from certificates.overparam import find_split
+from certificates.overparam import _find_split_all_pairs as find_split
 from certificates.verdict import family_precheck, find_split_fast, float_matrix, is_identity
 from landscape.fixed_points import Family, _detect_family_reference, assemble, detect_family
 from landscape.io import Point

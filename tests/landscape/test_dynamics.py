@@ -214,3 +214,16 @@ def test_gd_lands_on_the_published_k7_spurious_minimum():
 
     fam = classify_endpoints(res.params).families[0]
     assert fam.isotropy_name == "Δ(S_6×S_1)" and fam.index == 0 and not fam.is_global
+
+
+@pytest.mark.parametrize("x, n", [(1, 500), (26, 500), (478, 500), (0, 30), (30, 30)])
+def test_wilson_interval_by_hand(x, n):
+    from landscape.dynamics import spurious_fraction_ci
+
+    z = 1.959963984540054  # 97.5% normal quantile
+    p = x / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    lo, hi = spurious_fraction_ci(x, n)
+    assert lo == pytest.approx(max(0.0, centre - half), abs=1e-12)
+    assert hi == pytest.approx(min(1.0, centre + half), abs=1e-12)

@@ -451,6 +451,42 @@ def strict_json_load(path, what: str = "file", numbers: str = "exact"):
         raise InputError(f"cannot read {path}: not a valid {what} ({type(exc).__name__})") from None
 
 
+def strict_json_loads(text: str, where: str, allow_constants: bool = False):
+    """One JSON document from ``text`` with the limits of :func:`strict_json_load`
+    (nesting depth, duplicate keys, numbers too long to expand, overflow
+    literals); int/float values.  ``NaN``/``Infinity`` are refused unless
+    ``allow_constants`` (for journals this tool wrote itself).
+
+    >>> strict_json_loads('{"key": 1}', "line 2")
+    {'key': 1}
+    >>> strict_json_loads('[' * 100 + ']' * 100, "line 2")
+    Traceback (most recent call last):
+    ...
+    landscape.errors.InputError: line 2: JSON nested deeper than 64 levels
+    """
+    def native_float(s):
+        _check_number_text(s, "a number")
+        v = float(s)
+        if not math.isfinite(v):
+            raise InputError(f"{short(s)} overflows a float64 (an overflow literal)")
+        return v
+
+    def native_int(s):
+        _check_number_text(s, "a number")
+        return int(s)
+
+    if not _json_depth_ok(text, MAX_JSON_DEPTH):
+        raise InputError(f"{where}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    kwargs = {} if allow_constants else {"parse_constant": _reject_constant}
+    try:
+        return json.loads(text, parse_float=native_float, parse_int=native_int,
+                          object_pairs_hook=_reject_duplicates, **kwargs)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+    except (RecursionError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        raise InputError(f"{where}: not JSON ({type(exc).__name__})") from None
+
+
 def check_number_strings(obj, where: str = "document") -> None:
     """Refuse any string in a parsed JSON document that is a decimal or
     rational number whose exact value is too large to expand (digits beyond

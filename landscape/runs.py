@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from .errors import InputError
+from .io import strict_json_loads
 
 __all__ = ["Task", "run_tasks", "read_records", "FSYNC_SECONDS", "CONNECT_TIMEOUT"]
 
@@ -88,6 +89,8 @@ def read_records(path, meta=None) -> tuple[dict, dict]:
     lines = data.split(b"\n")
     keep_bytes = 0
     file_meta, records = None, {}
+    not_ours = (f"{path} is not a results file of this tool (its first line is not a 'meta' record); "
+                "delete it or choose another --out to start afresh")
     for pos, raw in enumerate(lines):
         last = pos == len(lines) - 1
         if last and raw == b"":
@@ -95,14 +98,16 @@ def read_records(path, meta=None) -> tuple[dict, dict]:
         try:
             if last:  # no newline after it: an interrupted write
                 raise ValueError("truncated")
-            obj = json.loads(raw)
-        except ValueError:
-            if pos >= len(lines) - 2:
+            obj = strict_json_loads(raw.decode("utf-8"), f"{path}: line {pos + 1}", allow_constants=True)
+        except (ValueError, InputError) as exc:  # UnicodeDecodeError is a ValueError
+            if pos == 0:
+                raise InputError(not_ours) from None  # the meta line is written and flushed first
+            if pos >= len(lines) - 2 and not isinstance(exc, InputError):
                 break  # the final line is partial: drop it
             raise InputError(f"{path}: line {pos + 1} is not valid JSON (not a results file of this tool?)") from None
         if pos == 0:
-            if not isinstance(obj, dict) or "meta" not in obj:
-                raise InputError(f"{path}: first line has no 'meta' (not a results file of this tool)")
+            if not isinstance(obj, dict) or set(obj) != {"meta"}:
+                raise InputError(not_ours)
             file_meta = obj["meta"]
         else:
             if not isinstance(obj, dict) or "key" not in obj or "result" not in obj:
@@ -111,7 +116,9 @@ def read_records(path, meta=None) -> tuple[dict, dict]:
         keep_bytes += len(raw) + 1
     if meta is not None:
         if file_meta is None:
-            return None, {}  # not even the first line was written: start again
+            raise InputError(not_ours)
+        if not isinstance(file_meta, dict):
+            raise InputError(not_ours)
         if _normal(file_meta) != _normal(meta):
             diff = sorted(k for k in set(meta) | set(file_meta) if _normal(meta.get(k)) != _normal(file_meta.get(k)))
             raise InputError(f"{path} was written by a different experiment (differs in: {', '.join(diff)})")

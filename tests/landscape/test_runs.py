@@ -130,3 +130,18 @@ def test_train_chunk_record_is_json_and_exact():
     W = np.array(back["W"])
     assert W.shape == (3, 4, 4)
     np.testing.assert_array_equal(W, np.array(rec["W"]))  # floats round-trip exactly through JSON
+
+
+@pytest.mark.parametrize("text", [
+    '{"W": [[1, 0], [0, 1]]}',           # a point file, no newline: not a torn journal
+    '{"a": 1, "a": 2}\n',                 # duplicate keys
+    "[" * 100000 + "]" * 100000 + "\n",   # nesting that would overflow the parser's stack
+    '{"meta": {}, "extra": 1e999}\n',     # overflow literal, and not a meta record
+    "\x00\x01binary",
+])
+def test_resume_refuses_a_file_that_is_not_a_journal_and_leaves_it_untouched(tmp_path, text):
+    path = tmp_path / "other.json"
+    path.write_text(text)
+    with pytest.raises(InputError, match="not a results file|line 1|not JSON|nested"):
+        run_tasks(square, [Task("a", {"x": 1})], out=path, meta={"seed": 1}, resume=True, progress=False)
+    assert path.read_text() == text

@@ -41,7 +41,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import mpmath
-import numpy as np
 
 from .backends import mp_context
 from .errors import InputError
@@ -79,10 +78,7 @@ class Asymptotics:
 
 def _linear_parts(text):
     """``"d-1,1"`` -> ``(p,)`` s.t. parts are (d−p, p); only two-block families."""
-    try:
-        a = parse_partition(text, d=1000)
-    except InputError:
-        raise
+    a = parse_partition(text, d=1000)
     if len(a) != 2 or a[0] != 1000 - a[1]:
         raise InputError(f"asymptotics is for two-block families d-p,p (got {text!r})")
     b = parse_partition(text, d=2000)
@@ -230,7 +226,7 @@ def _identify(v, digits):
         if s:
             import sympy
 
-            expr = sympy.sympify(s.replace("(", "(").replace("sqrt", "sqrt"))
+            expr = sympy.sympify(s)
             if abs(mpmath.mpf(str(sympy.N(expr, digits + 10))) - v) < abs(v) * mpmath.mpf(10) ** (-digits + 1):
                 return str(sympy.nsimplify(expr)) if expr.is_rational else str(expr)
     return None

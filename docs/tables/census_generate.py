@@ -13,7 +13,6 @@ a shared 2-core machine; p = 1..10 at d = 20 covers the families GD finds at k =
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time

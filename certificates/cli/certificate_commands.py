@@ -30,7 +30,8 @@ def register(sub) -> None:
                                    "over the enclosure; writes a JSON certificate that `verify` re-checks.")
     add_point_options(p, required=False)
     p.add_argument("--partition", metavar="P",
-                   help="instead of --W: a family, e.g. d-1,1, certified over the range --d")
+                   help="instead of --W: a family, e.g. d-1,1 or d-2,2, certified over the range --d; "
+                        "d-1,1+1 is type A with its bad neuron split (k = d + 1)")
     p.add_argument("--d", dest="d_range", metavar="RANGE",
                    help="with --partition: dimensions, e.g. 6..inf, 6..5000 or 10000")
     p.add_argument("--out", metavar="CERT", help="certificate path (default: <W>.cert.json)")

@@ -21,7 +21,7 @@ from .common import Outcome, add_point_options, check_output_path, load_point
 #: Formats ``verify`` accepts (anything else is "not a certificate", exit 2).
 CERT_FORMATS = (FORMAT, RANGE_FORMAT)
 #: certify --W works on the full k d-dimensional space up to this size.
-CERTIFY_MAX_KD = 40_000
+CERTIFY_MAX_KD = 1_000_000
 
 
 def register(sub) -> None:

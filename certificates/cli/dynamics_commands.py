@@ -17,7 +17,7 @@ import tempfile
 
 from landscape.dynamics import MAX_D, MAX_K, PROTOCOLS, Experiment, get_protocol, run_experiment, summarise_size
 
-from .common import Outcome, UsageError
+from .common import FIGURE_SUFFIXES, Outcome, UsageError, check_output_path
 
 #: Sizes in one ``--k``/``--d`` specification.
 MAX_VALUES = 500
@@ -120,12 +120,6 @@ def sizes_from(k_text: str, d_text: str) -> tuple:
     return tuple(pairs)
 
 
-def _check_path(path, option):
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise UsageError(f"{option}: directory {directory} does not exist")
-
-
 def run_gd(args) -> Outcome:
     sizes = sizes_from(args.k, args.d)
     get_protocol(args.protocol)
@@ -145,10 +139,11 @@ def run_gd(args) -> Outcome:
         raise UsageError(f"--max-certify must be between 0 and 10000, got {args.max_certify}")
     if not 64 <= args.prec <= 4096:
         raise UsageError(f"--prec must be between 64 and 4096 bits, got {args.prec}")
-    for path, option in ((args.out, "--out"), (args.resume, "--resume"), (args.figure, "--figure"),
-                         (args.cert_dir, "--cert-dir")):
+    for path, option, kind in ((args.out, "--out", {}), (args.resume, "--resume", {}),
+                               (args.figure, "--figure", {"suffixes": FIGURE_SUFFIXES}),
+                               (args.cert_dir, "--cert-dir", {"directory": True, "force": True})):
         if path:
-            _check_path(path, option)
+            check_output_path(path, option, **kind)
     experiment = Experiment(sizes=sizes, runs=args.runs, seed=args.seed, protocol=args.protocol, step=args.step,
                             tol=args.tol, max_steps=args.max_steps, init_scale=args.init_scale,
                             polish=args.polish, chunk=args.chunk, loss_tol=args.loss_tol).check()  # every bound, before work

@@ -13,7 +13,7 @@ import os
 from landscape.finite_sample import (MAX_D, MAX_M, MAX_N, MAX_RUNS, MAX_STEPS, REFERENCE, plot_width_experiment,
                                      width_experiment)
 
-from .common import Outcome, UsageError
+from .common import FIGURE_SUFFIXES, Outcome, UsageError, check_output_path
 
 #: Values in one ``--samples``/``--m`` specification.
 MAX_VALUES = 64
@@ -93,35 +93,6 @@ def parse_doubling(text, option: str, limit: int) -> list:
     return sorted(out)
 
 
-def _check_dir(path, option):
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise UsageError(f"{option}: directory {directory} does not exist")
-
-
-def _check_results_file(path) -> None:
-    """``--resume`` must name a results file of this tool: first line ``{"meta": {...}}`` (or empty).
-    :func:`landscape.runs.read_records` checks the rest (same experiment, record lines)."""
-    import json
-
-    if not os.path.isfile(path):
-        raise UsageError(f"--resume: no such file {path}")
-    try:
-        with open(path, "rb") as fh:
-            first = fh.readline(1 << 20)
-    except OSError as exc:
-        raise UsageError(f"--resume: cannot read {path}: {exc.strerror}") from None
-    if not first.strip():
-        return  # empty: the experiment starts from scratch
-    try:
-        obj = json.loads(first)
-    except ValueError:
-        obj = None
-    if not isinstance(obj, dict) or not isinstance(obj.get("meta"), dict):
-        raise UsageError(f"--resume: {path} is not a results file of gd-finite (its first line is not "
-                         '{"meta": {...}})')
-
-
 def run_gd_finite(args) -> Outcome:
     ns = parse_doubling(args.samples, "--samples", MAX_N)
     ms = parse_doubling(args.m, "--m", MAX_M)
@@ -139,13 +110,12 @@ def run_gd_finite(args) -> Outcome:
             raise UsageError(f"{name} must be finite, got {v}")
     if args.scheduler is None and not 1 <= args.workers <= 256:
         raise UsageError(f"--workers must be between 1 and 256, got {args.workers}")
-    for path, option in ((args.out, "--out"), (args.resume, "--resume"), (args.figure, "--figure")):
+    for path, option, kind in ((args.out, "--out", {}), (args.resume, "--resume", {}),
+                               (args.figure, "--figure", {"suffixes": FIGURE_SUFFIXES})):
         if path:
-            _check_dir(path, option)
-    if args.resume:
-        _check_results_file(args.resume)
-    if args.figure and os.path.splitext(args.figure)[1].lower() not in (".png", ".pdf", ".svg"):
-        raise UsageError(f"--figure must end in .png, .pdf or .svg, got {args.figure}")
+            check_output_path(path, option, **kind)  # the resume file's content: landscape.runs.read_records
+    if args.resume and not os.path.isfile(args.resume):
+        raise UsageError(f"--resume: no such file {args.resume}")
     result = width_experiment(samples=ns, widths=ms, runs=args.runs, d=args.d, seed=args.seed,
                               datasets=args.datasets, step_scale=args.step_scale, loss_tol=args.loss_tol,
                               max_steps=args.max_steps, segment=args.segment, stall=args.stall,

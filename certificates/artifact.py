@@ -59,7 +59,7 @@ from pathlib import Path
 
 import numpy as np
 
-from landscape.io import atomic_write_text, float_matrix
+from landscape.io import atomic_write_text
 
 from . import verifier
 from .verdict import CertifyResult, Verdict
@@ -90,7 +90,7 @@ def _isotropy_name(point) -> str:
     try:
         from symmetry.isotropy import isotropy
 
-        return isotropy(float_matrix(point.W)).name
+        return isotropy(point.float_W()).name
     except Exception as exc:  # informational only
         return f"unknown ({type(exc).__name__})"
 
@@ -252,7 +252,7 @@ def certify_point(point, engine: str = "auto", prec: int = 192):
         result = certify_family(parts, params, prec=prec)
         cert = build_family_certificate(result)
         cert["isotropy"]["perm"] = list(map(int, perm))
-        Wp = float_matrix(point.W)[np.ix_(perm, perm)]
+        Wp = point.float_W()[np.ix_(perm, perm)]
         cert["isotropy"]["fix_deviation"] = float(np.abs(Wp - assemble(Family(parts), params)).max())
         cert["digest"] = verifier.digest(cert)
         return result, cert

@@ -157,10 +157,17 @@ def teacher_match(point: Point) -> bool:
         return False
     # necessary condition, O(k log k): equal rows have equal first entries, so the
     # multisets of first entries (as floats; equal rationals round equally) must agree
-    first_w = np.sort(np.fromiter((float(x) for x in point.W[:, 0]), dtype=float, count=point.k))
-    first_v = np.sort(np.fromiter((float(x) for x in point.V[:, 0]), dtype=float, count=point.n))
+    Wf, Vf = point.exact_float("W"), point.exact_float("V")
+    first_w = np.sort(Wf[:, 0] if Wf is not None else
+                      np.fromiter((float(x) for x in point.W[:, 0]), dtype=float, count=point.k))
+    first_v = np.sort(Vf[:, 0] if Vf is not None else
+                      np.fromiter((float(x) for x in point.V[:, 0]), dtype=float, count=point.n))
     if not np.array_equal(first_w, first_v):
         return False
+    if Wf is not None and Vf is not None:  # both exact floats: equal floats are equal rationals
+        teacher = sorted((tuple(Vf[j].tolist()), point.beta[j]) for j in range(point.n))
+        student = sorted((tuple(Wf[i].tolist()), point.alpha[i]) for i in range(point.k))
+        return teacher == student
     teacher = sorted((tuple(point.V[j]), point.beta[j]) for j in range(point.n))
     student = sorted((tuple(point.W[i]), point.alpha[i]) for i in range(point.k))
     return teacher == student

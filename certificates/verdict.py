@@ -125,7 +125,7 @@ def find_split_fast(point: Point, rel_tol: float = 1e-9, W=None) -> Split | None
     rounding margin) are tested -- with the original test.  ``O(k d + k log k
     + candidates · d)``.
     """
-    W = float_matrix(point.W) if W is None else W
+    W = point.float_W() if W is None else W
     k = W.shape[0]
     if k < 2:
         return None
@@ -172,11 +172,12 @@ def family_precheck(point: Point):
         return None
     if any(x != 1 for x in point.alpha) or any(x != 1 for x in point.beta):
         return None
-    if not is_identity(point.V):
+    Vf = point.exact_float("V")  # a lazy point's V: exact floats, no d×d Fractions
+    if not is_identity(point.V if Vf is None else Vf):
         return None
     if teacher_match(point):
         return None
-    W = float_matrix(point.W)
+    W = point.float_W()
     if find_split_fast(point, W=W) is not None:
         return None
     found = detect_family(W)

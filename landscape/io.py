@@ -16,7 +16,10 @@ Convention: **rows are neurons** (``W`` is ``k x d``).
 Exactness is part of the type: :class:`Point` keeps every entry as an exact
 :class:`fractions.Fraction` (a decimal string or a binary float converts
 exactly); :meth:`Point.as_float` gives numpy float64 arrays and
-:meth:`Point.as_mp` mpmath numbers at the working precision.
+:meth:`Point.as_mp` mpmath numbers at the working precision.  A point read
+from binary floats (``.npy``) keeps its float64 array and builds the
+Fractions on first access of :attr:`Point.W` / :attr:`Point.V` (the same
+values, later): float consumers never pay for them.
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ import math
 import os
 import re
 import tempfile
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -218,35 +220,117 @@ def float_matrix(M) -> np.ndarray:
                          "use --precision P (mpmath) for this point") from None
 
 
-@dataclass(frozen=True)
+def _exact_of_float(M: np.ndarray) -> np.ndarray:
+    """Object array of ``Fraction(x)`` for every float64 entry (exact: a binary
+    float is a dyadic rational), built in one ``map`` pass."""
+    out = np.empty(M.shape, dtype=object)
+    out.ravel()[:] = list(map(Fraction, M.ravel().tolist()))
+    return out
+
+
+def _float_source(M, name: str):
+    """Validated float64 copy of a 2-D binary-float numpy array (the lazy path
+    of :meth:`Point.from_arrays`), or None when ``M`` is not such an array.
+
+    The checks and messages are those of the exact reader (:func:`_matrix`,
+    :func:`to_fraction`): 2-D, non-empty, finite entries (the first offender
+    in row-major order is named)."""
+    if not isinstance(M, np.ndarray) or M.dtype.kind != "f" or M.ndim != 2 or M.size == 0:
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        F = np.ascontiguousarray(M, dtype=np.float64)
+    bad = ~np.isfinite(F)
+    if bad.any():
+        i, j = (int(t) for t in np.argwhere(bad)[0])
+        x = M[i].tolist()[j]
+        raise InputError(f"{name}[{i}][{j}] is {x}, not a finite number")
+    F.setflags(write=False)
+    return F
+
+
 class Point:
     """A student ``W`` (k x d), teacher ``V`` (n x d) and second layers.
 
     All entries are exact :class:`~fractions.Fraction` objects in numpy object
     arrays.  Construct with :meth:`from_arrays` (which validates) rather than
     directly.
+
+    A point read from binary floats (a float ``.npy`` array, or float64 arrays
+    given to :meth:`from_arrays`) keeps that float64 array and builds the exact
+    ``W`` (``V``) on first access of :attr:`W` (:attr:`V`): each entry is
+    ``Fraction(x)`` of its float, the same value the eager reader gives.
+    Float consumers read :meth:`float_W` / :meth:`float_V` / :meth:`as_float`
+    without building it (issue 12: reading a full W costs ``O(k d)``).
     """
 
-    W: np.ndarray
-    V: np.ndarray
-    alpha: np.ndarray
-    beta: np.ndarray
+    __slots__ = ("_W", "_V", "_Wf", "_Vf", "alpha", "beta")
+
+    def __init__(self, W, V, alpha, beta, *, W_float=None, V_float=None):
+        for name, val in (("_W", W), ("_V", V), ("_Wf", W_float), ("_Vf", V_float),
+                          ("alpha", alpha), ("beta", beta)):
+            object.__setattr__(self, name, val)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"Point is immutable (cannot set {name})")
+
+    def __reduce__(self):
+        return (_point, (self._W, self._V, self.alpha, self.beta, self._Wf, self._Vf))
+
+    def __repr__(self) -> str:
+        return f"Point(k={self.k}, d={self.d}, n={self.n})"
+
+    @property
+    def W(self) -> np.ndarray:
+        """Exact ``W`` (object array of Fractions), built on first access when lazy."""
+        if self._W is None:
+            object.__setattr__(self, "_W", _exact_of_float(self._Wf))
+        return self._W
+
+    @property
+    def V(self) -> np.ndarray:
+        """Exact ``V`` (object array of Fractions), built on first access when lazy."""
+        if self._V is None:
+            object.__setattr__(self, "_V", _exact_of_float(self._Vf))
+        return self._V
+
+    @property
+    def exact_W_built(self) -> bool:
+        """Whether the exact ``W`` exists (always, unless the point is lazy and unread)."""
+        return self._W is not None
+
+    def exact_float(self, name: str):
+        """The float64 array ``W`` or ``V`` was read from when it holds the
+        entries exactly (a lazy point), else None: then equality and sign tests
+        on it are exact tests on the rationals."""
+        return {"W": self._Wf, "V": self._Vf}[name]
+
+    def float_W(self) -> np.ndarray:
+        """``W`` as float64 (each entry ``float(q)``), without building the exact W of a lazy point."""
+        return self._Wf.copy() if self._Wf is not None else float_matrix(self._W)
+
+    def float_V(self) -> np.ndarray:
+        """``V`` as float64 (each entry ``float(q)``), without building the exact V of a lazy point."""
+        return self._Vf.copy() if self._Vf is not None else float_matrix(self._V)
 
     @property
     def k(self) -> int:
-        return self.W.shape[0]
+        return (self._W if self._W is not None else self._Wf).shape[0]
 
     @property
     def d(self) -> int:
-        return self.W.shape[1]
+        return (self._W if self._W is not None else self._Wf).shape[1]
 
     @property
     def n(self) -> int:
-        return self.V.shape[0]
+        return (self._V if self._V is not None else self._Vf).shape[0]
 
     @classmethod
     def from_arrays(cls, W, V=None, alpha=None, beta=None) -> "Point":
         """Validate and convert; ``V = I_d``, ``alpha = beta = 1`` by default.
+
+        A float numpy ``W`` (``V``) is kept as float64 and made exact lazily;
+        anything else (lists, decimal strings, Fractions, integers) is
+        converted to Fractions now.
 
         Raises
         ------
@@ -260,29 +344,38 @@ class Point:
         ...
         landscape.errors.InputError: V has 3 columns but W has 2: teacher and student must have the same input dimension d
         """
-        Wm = _matrix(W, "W")
-        k, d = Wm.shape
+        Wf = _float_source(W, "W")
+        Wm = _matrix(W, "W") if Wf is None else None
+        k, d = (Wm if Wm is not None else Wf).shape
+        Vm = Vf = None
         if V is None:
-            Vm = np.empty((d, d), dtype=object)
-            for i in range(d):
-                for j in range(d):
-                    Vm[i, j] = Fraction(int(i == j))
+            Vf = np.eye(d)
+            Vf.setflags(write=False)
         else:
-            Vm = _matrix(V, "V")
-            if Vm.shape[1] != d:
+            Vf = _float_source(V, "V")
+            if Vf is None:
+                Vm = _matrix(V, "V")
+            shape = (Vm if Vm is not None else Vf).shape
+            if shape[1] != d:
                 raise InputError(
-                    f"V has {Vm.shape[1]} columns but W has {d}: teacher and student must have the same input dimension d"
+                    f"V has {shape[1]} columns but W has {d}: teacher and student must have the same input dimension d"
                 )
-        n = Vm.shape[0]
+        n = (Vm if Vm is not None else Vf).shape[0]
         a = _vector([1] * k if alpha is None else alpha, "alpha", k)
         b = _vector([1] * n if beta is None else beta, "beta", n)
-        for name, M in (("W", Wm), ("V", Vm)):
+        for name, M, F in (("W", Wm, Wf), ("V", Vm, Vf)):
+            if M is None:
+                zero = ~F.any(axis=1)
+                if zero.any():
+                    i = int(np.flatnonzero(zero)[0])
+                    raise InputError(f"{name} row {i} is zero: the loss is not differentiable at a zero neuron")
+                continue
             for i in range(M.shape[0]):
                 if all(x == 0 for x in M[i]):
                     raise InputError(
                         f"{name} row {i} is zero: the loss is not differentiable at a zero neuron"
                     )
-        return cls(Wm, Vm, a, b)
+        return cls(Wm, Vm, a, b, W_float=Wf, V_float=Vf)
 
     #: Entries (nonzero, in absolute value) a float64 evaluation of the loss,
     #: gradient and Hessian carries without overflow or underflow: products
@@ -293,7 +386,13 @@ class Point:
         """Whether every nonzero entry lies in :attr:`FLOAT_RANGE`, so float64
         arithmetic neither overflows nor underflows (else use ``as_mp``)."""
         lo, hi = (Fraction(x) for x in self.FLOAT_RANGE)
-        for M in (self.W, self.V, self.alpha, self.beta):
+        for F in (self._Wf, self._Vf):
+            if F is not None:  # exact floats: the same comparisons, vectorised
+                A = np.abs(F[F != 0])
+                if not np.all((A >= self.FLOAT_RANGE[0]) & (A <= self.FLOAT_RANGE[1])):
+                    return False
+        exact = [M for M, F in ((self._W, self._Wf), (self._V, self._Vf)) if F is None]
+        for M in (*exact, self.alpha, self.beta):
             for x in np.asarray(M).ravel():
                 if x != 0 and not (lo <= abs(x) <= hi):
                     return False
@@ -307,7 +406,7 @@ class Point:
         InputError
             If an entry is beyond float64's range (it would become inf).
         """
-        return float_matrix(self.W), float_matrix(self.V), float_matrix(self.alpha), float_matrix(self.beta)
+        return self.float_W(), self.float_V(), float_matrix(self.alpha), float_matrix(self.beta)
 
     def as_mp(self, mp=None):
         """``(W, V, alpha, beta)`` as object arrays of ``mpmath.mpf`` at ``mp.prec``."""
@@ -319,7 +418,8 @@ class Point:
 
     def with_W(self, W) -> "Point":
         """Same teacher and second layers (alpha must still fit), new ``W``."""
-        return Point.from_arrays(W, self.V, None if len(self.alpha) != len(W) else self.alpha, self.beta)
+        V = self._Vf if self._Vf is not None else self._V
+        return Point.from_arrays(W, V, None if len(self.alpha) != len(W) else self.alpha, self.beta)
 
     def to_json_dict(self, digits: int | None = None) -> dict:
         """JSON-ready dict; exact decimal strings when the value is a finite decimal,
@@ -334,6 +434,11 @@ class Point:
             "alpha": [s(x) for x in self.alpha],
             "beta": [s(x) for x in self.beta],
         }
+
+
+def _point(W, V, alpha, beta, W_float, V_float) -> Point:
+    """Unpickle a :class:`Point` (its slots are read-only)."""
+    return Point(W, V, alpha, beta, W_float=W_float, V_float=V_float)
 
 
 def _log10(q: Fraction) -> float:
@@ -574,7 +679,8 @@ def read_point(path, V_path=None) -> Point:
     else:
         raise InputError(f"{path}: unknown point format {short(suffix)} (use .json, .npy or .csv)")
     if V_path is not None:
-        V = read_point(V_path).W
+        Vp = read_point(V_path)
+        V = Vp.exact_float("W") if Vp.exact_float("W") is not None else Vp.W
     return Point.from_arrays(W, V, alpha, beta)
 
 

@@ -52,12 +52,18 @@ MAX_FLOAT_NORM_RATIO = 1e3
 def row_norm_ratio(point) -> float:
     """Largest / smallest row norm among the rows of W and V (float, from the
     exact entries' magnitudes; inf for a zero row)."""
+    from fractions import Fraction
+
     from landscape.io import _log10
 
     logs = []
-    for M in (point.W, point.V):
-        for row in M:
-            big = max(abs(x) for x in row)
+    for name in ("W", "V"):
+        F = point.exact_float(name)
+        if F is not None:  # a lazy point: row maxima in float64 are the exact maxima
+            rows = [Fraction(x) for x in np.abs(F).max(axis=1).tolist()]
+        else:
+            rows = [max(abs(x) for x in row) for row in getattr(point, name)]
+        for big in rows:
             logs.append(_log10(big) if big else -math.inf)
     span = max(logs) - min(logs)
     return math.inf if not math.isfinite(span) else 10.0 ** min(span, 300)
@@ -109,6 +115,8 @@ def fallback_digits(point) -> int:
     """Working digits for a point float64 cannot carry: :data:`FALLBACK_DIGITS`
     plus twice the decimal dynamic range of its nonzero entries (sums of terms
     of sizes 10^300 and 1 need 600 digits to keep the small ones)."""
+    from fractions import Fraction
+
     from landscape.io import _log10
 
     logs = [_log10(x) for M in (point.W, point.V, point.alpha, point.beta)
@@ -280,7 +288,13 @@ def parallel_rows_reason(point, tol: float = 1e-7):
         return None
     k = W.shape[0]
     # 1 - cos θ ~ θ²/2: compare the chord |u_i - u_j| instead of the cosine
-    pairs = [(i, j) for i in range(k) for j in range(i + 1, k) if np.linalg.norm(U[i] - U[j]) < tol]
+    # |u_i - u_j|² = 2 - 2 G_ij: a generous filter on G (margin above its rounding, ≤ d ε per entry)
+    # leaves the few candidate pairs, in lexicographic order, for the original chord test
+    margin = 1e-12 + 8 * W.shape[1] * np.finfo(float).eps
+    with np.errstate(all="ignore"):
+        near = np.triu((2 - 2 * G) < (2 * tol) ** 2 + margin, 1)
+    cand = zip(*(t.tolist() for t in np.nonzero(near)))
+    pairs = [(i, j) for i, j in cand if np.linalg.norm(U[i] - U[j]) < tol]
     if not pairs:
         return None
     what = "all rows are parallel" if len(pairs) == k * (k - 1) // 2 else \

@@ -52,8 +52,13 @@ def run_isotropy(args) -> common.Outcome:
     if args.tol is not None and not (0 <= args.tol < 1):
         raise InputError(f"--tol must be a relative tolerance in [0, 1), got {args.tol}")
     point = common.load_point(args)
-    W = point.W if args.tol is None else point.as_float()[0]
-    H = isotropy(W, tol=args.tol)
+    Wf = point.exact_float("W")
+    if args.tol is None and Wf is not None:
+        # a lazy point's floats are its exact entries: tolerance 0 (equal floats) is the exact
+        # comparison of the rationals, without building k d Fractions
+        H = isotropy(Wf, tol=0.0)
+    else:
+        H = isotropy(point.W if args.tol is None else point.as_float()[0], tol=args.tol)
     standard = _standard_teacher(point)
     try:
         comps = [c.to_dict() for c in isotypic_decomposition(H)]
@@ -99,7 +104,11 @@ def _standard_teacher(point) -> bool:
     """Whether V = I_d and alpha, beta are all ones (then the loss is S_k x S_d invariant)."""
     import numpy as np
 
-    V = np.asarray(point.V)
+    Vf = point.exact_float("V")
+    V = np.asarray(point.V) if Vf is None else Vf
+    if Vf is not None:
+        return (V.shape[0] == V.shape[1] and bool(np.array_equal(V, np.eye(V.shape[0])))
+                and all(a == 1 for a in point.alpha) and all(b == 1 for b in point.beta))
     return (V.shape[0] == V.shape[1] and all(V[i, j] == (1 if i == j else 0)
                                               for i in range(V.shape[0]) for j in range(V.shape[1]))
             and all(a == 1 for a in point.alpha) and all(b == 1 for b in point.beta))

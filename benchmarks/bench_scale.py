@@ -8,9 +8,9 @@ Run from the repository root::
 ``git worktree add /tmp/old bd40078`` (``--old PATH`` to change); "new" is this
 tree.  Every measurement runs in a fresh subprocess (wall time of the call,
 peak RSS of the process), on the same machine, one run each, so old and new
-see the same load.  Function-level: the command-level figures of ``certify
---W`` / ``spectrum --W`` also contain reading W into Fractions (``landscape.io``,
-unchanged here) and await the call-site changes in ``docs/benchmarks_scale.md``.
+see the same load.  Rows ``cmd_*`` time whole commands (``certify --W``,
+``spectrum --W``, ``isotropy --W`` on a type-A ``.npy``) in-process; ``--cases``
+runs a subset, e.g. ``--cases cmd_certify,cmd_spectrum,cmd_isotropy --out /tmp/cmd.md``.
 """
 
 from __future__ import annotations
@@ -137,6 +137,25 @@ elif case == "follow":
     pts = cp.follow_family("d-1,1", [6, d], start=start)
     t = time.perf_counter() - t0
     extra["reached"] = pts[-1].family.d if pts else None
+elif case.startswith("cmd_"):  # the whole command on a type-A .npy point, in-process
+    import contextlib, io, os, tempfile
+    from certificates.cli import main
+    cmd = case[4:]
+    tmp = tempfile.mkdtemp()
+    f = os.path.join(tmp, "w.npy")
+    np.save(f, type_a(d))
+    argv = [cmd, "--W", f, "--json"] + (["--out", os.path.join(tmp, "c.json")] if cmd == "certify" else [])
+    buf = io.StringIO()
+    t0 = time.perf_counter()
+    with contextlib.redirect_stdout(buf):
+        rc = main(argv)
+    t = time.perf_counter() - t0
+    out = json.loads(buf.getvalue())
+    extra["rc"] = rc
+    if cmd == "certify":
+        extra["verdict"] = out.get("verdict")
+    elif cmd == "isotropy":
+        extra["name"] = out.get("name")
 else:
     raise SystemExit(f"unknown case {case}")
 print(json.dumps({"case": case, "side": side, "d": d, "t": t,
@@ -163,11 +182,12 @@ NOTES = """
   condition guard returns inconclusive (no certificate to verify), new: `minimum`, verified.
 - *follow_family*: `follow_family("d-1,1", [6, 10**6])`; new = with the requested one-line change to
   `critical_points.solve` applied to a copy of the module; "reached" = the last target returned.
+- *command ...*: `certificates.cli.main([cmd, "--W", file.npy, "--json"])` in-process (time of the call:
+  argument parsing, reading the point, the work, the JSON; not the interpreter's start-up), type-A point
+  saved as float64 `.npy`.  New: the reader keeps the float64 array and builds exact Fractions only on
+  first access (`landscape.io.Point`); family points never build them.
 
-Command-level figures (`certify --W`, `spectrum --W`, `isotropy --W` as processes) still include reading
-W into Fractions (landscape/io.py) and `Point.as_float` (np.vectorize), and `certify --W` uses the old
-pre-checks until the call-site changes in /work/notes/requests-scale.md are applied.  Subgroup
-enumeration (issue item 4) is not changed: `subgroups` (5,5) and (6,6) are as before.
+Subgroup enumeration (issue item 4) is not changed: `subgroups` (5,5) and (6,6) are as before.
 """
 
 
@@ -203,6 +223,7 @@ def main(argv=None):
     ap.add_argument("--old", default="/tmp/old")
     ap.add_argument("--out", default=os.path.join(HERE, "docs", "benchmarks_scale.md"))
     ap.add_argument("--quick", action="store_true", help="small sizes only")
+    ap.add_argument("--cases", help="comma-separated cases to run (e.g. cmd_certify,cmd_spectrum,cmd_isotropy)")
     args = ap.parse_args(argv)
     if not os.path.isdir(args.old):
         sys.exit(f"old tree {args.old} missing: git worktree add {args.old} bd40078")
@@ -225,7 +246,18 @@ def main(argv=None):
         ("family certificate + verify, d = 10⁴", "family_cert", 10**4, True, 300),
         ("family certificate + verify, d = 10⁵", "family_cert", 10**5, True, 300),
         ("follow_family to d = 10⁶", "follow", 10**6, True, 600),
+        ("command `certify --W` (.npy), type A, d = 3", "cmd_certify", 3, True, 300),
+        ("command `certify --W` (.npy), type A, d = 200", "cmd_certify", 200, True, 300),
+        ("command `certify --W` (.npy), type A, d = 1000", "cmd_certify", 1000, big, 900),
+        ("command `spectrum --W` (.npy), type A, d = 3", "cmd_spectrum", 3, True, 300),
+        ("command `spectrum --W` (.npy), type A, d = 200", "cmd_spectrum", 200, True, 300),
+        ("command `spectrum --W` (.npy), type A, d = 1000", "cmd_spectrum", 1000, big, 900),
+        ("command `isotropy --W` (.npy), type A, d = 3", "cmd_isotropy", 3, True, 300),
+        ("command `isotropy --W` (.npy), type A, d = 200", "cmd_isotropy", 200, True, 300),
+        ("command `isotropy --W` (.npy), type A, d = 1000", "cmd_isotropy", 1000, big, 900),
     ]
+    if args.cases:
+        plan = [row for row in plan if row[1] in args.cases.split(",")]
     rows = []
     for label, case, d, with_old, timeout in plan:
         if args.quick and d > 1000 and case not in ("family_cert", "follow"):
@@ -253,7 +285,7 @@ def main(argv=None):
         for side, r in (("old", old), ("new", new)):
             if r and "t" in r:
                 table[(r["case"], side, r["d"])] = r["t"]
-    for case in ("isotropy", "certify", "spectrum"):
+    for case in ("isotropy", "certify", "spectrum", "cmd_certify", "cmd_spectrum", "cmd_isotropy"):
         for side in ("old", "new"):
             try:
                 g = (table[(case, side, 1000)] - table[(case, side, 3)]) / (table[(case, side, 200)] - table[(case, side, 3)])

@@ -500,6 +500,24 @@ def _json_depth_ok(text: str, limit: int) -> bool:
     return True
 
 
+def _json_number_text(s: str) -> str:
+    """A JSON number kept as its decimal text (exact), refused when too long to expand."""
+    _check_number_text(s, "a number")
+    return s
+
+
+def _json_float(s: str) -> float:
+    """A JSON float literal as float64; an overflow literal (``1e999``) is refused."""
+    v = float(_json_number_text(s))
+    if not math.isfinite(v):
+        raise InputError(f"{short(s)} overflows a float64 (an overflow literal)")
+    return v
+
+
+def _json_int(s: str) -> int:
+    return int(_json_number_text(s))
+
+
 def strict_json_load(path, what: str = "file", numbers: str = "exact"):
     """Parse a JSON file strictly: one line of :class:`InputError` for anything odd.
 
@@ -523,25 +541,10 @@ def strict_json_load(path, what: str = "file", numbers: str = "exact"):
     path = Path(path)
     text = _read_text(path)
 
-    def number(s):
-        _check_number_text(s, "a number")
-        return s
-
-    def native_float(s):
-        _check_number_text(s, "a number")
-        v = float(s)
-        if not math.isfinite(v):
-            raise InputError(f"{short(s)} overflows a float64 (an overflow literal)")
-        return v
-
-    def native_int(s):
-        _check_number_text(s, "a number")
-        return int(s)
-
     if numbers == "native":
-        parse_float, parse_int = native_float, native_int
+        parse_float, parse_int = _json_float, _json_int
     else:
-        parse_float = parse_int = number
+        parse_float = parse_int = _json_number_text
 
     if not _json_depth_ok(text, MAX_JSON_DEPTH):
         raise InputError(f"cannot read {path}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
@@ -569,22 +572,11 @@ def strict_json_loads(text: str, where: str, allow_constants: bool = False):
     ...
     landscape.errors.InputError: line 2: JSON nested deeper than 64 levels
     """
-    def native_float(s):
-        _check_number_text(s, "a number")
-        v = float(s)
-        if not math.isfinite(v):
-            raise InputError(f"{short(s)} overflows a float64 (an overflow literal)")
-        return v
-
-    def native_int(s):
-        _check_number_text(s, "a number")
-        return int(s)
-
     if not _json_depth_ok(text, MAX_JSON_DEPTH):
         raise InputError(f"{where}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
     kwargs = {} if allow_constants else {"parse_constant": _reject_constant}
     try:
-        return json.loads(text, parse_float=native_float, parse_int=native_int,
+        return json.loads(text, parse_float=_json_float, parse_int=_json_int,
                           object_pairs_hook=_reject_duplicates, **kwargs)
     except InputError as exc:
         raise InputError(f"{where}: {exc}") from None

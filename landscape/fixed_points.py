@@ -906,14 +906,7 @@ def _detect_family_reference(W, tol: float = 1e-10):
     groups: dict[int, list[int]] = {}
     for i, c in enumerate(colour):
         groups.setdefault(c, []).append(i)
-    blocks = sorted(groups.values(), key=lambda g: (-len(g), g[0]))
-    perm = [i for g in blocks for i in g]
-    fam = Family(tuple(len(g) for g in blocks))
-    Wp = W[np.ix_(perm, perm)]
-    params = params_from_W(fam, Wp)
-    if np.abs(Wp - assemble(fam, params)).max() > 10 * eps:
-        return None
-    return fam, perm, params
+    return _family_from_blocks(W, groups, eps)
 
 
 def symbolic_reduced_loss(family, names=None):

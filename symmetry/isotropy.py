@@ -509,15 +509,6 @@ class _WorklistSearcher(_Searcher):
         c2[v] = L
         return self.refine(c2, [L])
 
-    @staticmethod
-    def target(col: np.ndarray):
-        counts = np.bincount(col)
-        big = np.flatnonzero(counts > 1)
-        if big.size == 0:
-            return None, None
-        label = int(big[0])
-        return label, np.flatnonzero(col == label)
-
     def is_automorphism(self, gamma: np.ndarray) -> bool:
         el = self.as_element(gamma)
         if el is None:

@@ -42,13 +42,30 @@ lexicographically sorted list of rows (with their ``α`` colour), an exact
 canonical form for S_k, and no isotropy is reported.
 
 **Split neurons** (k > d): rows that are positive multiples of each other
-(unit directions within ``1e-6``) compute one neuron's function, and GD ends
-anywhere on the segment ``(t w, (1−t) w)`` (SPEC.md, over-parameterisation).
-Such rows are merged (summed) before the canonical form, so endpoints on one
-segment form one family; the family is flagged ``degenerate`` with the
-reason, and its representative is one member (not an average).  Zero rows
+compute one neuron's function, and the critical points form segments
+``(t w, (1−t) w)`` (SPEC.md, over-parameterisation).  Rows with equal ``α``
+whose unit directions agree within ``1e-6`` are merged (summed) before the
+canonical form, so endpoints on one segment form one family, flagged
+``degenerate``, represented by one member (not an average).  Zero rows
 (norm below ``1e-8 · max(1, max|W|)``) make the loss non-differentiable
 (SPEC.md): flagged, dropped from the merged point, no spectrum.
+
+**The global minimum at k > d** is degenerate and GD reaches it only
+sublinearly: the loss of two copies turned apart by an angle θ is cubic in θ
+(:func:`split_angle_bound`), so at ``L ≈ 1e-13`` the copies still differ by
+~1e-4 rad -- far beyond ``1e-6`` -- and every run used to form its own
+"spurious" family.  An endpoint with ``L ≤ global_tol`` is therefore merged
+with a tolerance tied to its loss: rows whose angle is within
+``(3π κ L (n_i+n_j)² / (α² n_i² n_j²))^{1/3}`` (κ = :data:`SPLIT_COST_FACTOR`,
+capped at :data:`SPLIT_ANGLE_CAP`) are merged, and rows whose whole function
+``α²|w|²/4`` is within ``κ L`` are left out; the merge is kept only if its
+exact cost ``½‖f_W − f_R‖²`` (closed-form loss of W against the merged point
+R) is ``≤ global_tol``.  Then ``½‖f_R − f_V‖² ≤ (√L + √cost)² ≤ 4·global_tol``
+by the triangle inequality in L²(N(0, I)), and the run is global when R is a
+row permutation of V within ``match_tol``.  All global runs form one family
+(rows put in teacher order).  Endpoints with ``L > global_tol`` (spurious
+points, including split ones such as type A with its bad neuron split) are
+merged by the strict ``1e-6`` rule only, exactly as before.
 
 Each family reports the isotropy of its representative
 (:func:`symmetry.isotropy.isotropy`, name like ``Δ(S_4×S_2)``), its Morse
@@ -79,7 +96,7 @@ from symmetry.isotropy import isotropy, value_classes
 from .errors import InputError
 from .loss import loss as loss_value
 
-__all__ = ["EndpointFamily", "Classification", "classify_endpoints", "MAX_BATCH"]
+__all__ = ["EndpointFamily", "Classification", "classify_endpoints", "split_angle_bound", "MAX_BATCH"]
 
 #: Largest batch and matrix size accepted (bounded before any work).
 MAX_BATCH = 1_000_000
@@ -89,6 +106,12 @@ MAX_DENSE_DIM = 3000
 
 _PARALLEL_TOL = 1e-6
 _ZERO_TOL = 1e-8
+#: κ: a loss-tied merge may cost up to κ times the endpoint's loss (:func:`split_angle_bound`).
+SPLIT_COST_FACTOR = 100.0
+#: Largest angle (radians) between rows merged by the loss-tied rule.
+SPLIT_ANGLE_CAP = 0.1
+#: Floor of the loss in the loss-tied rule: float64 rounding of L near 0 (entries O(1)).
+LOSS_FLOOR = 1e-15
 
 
 @dataclass
@@ -230,8 +253,68 @@ def _standard_model(V, alpha, beta, k, d) -> bool:
     return bool(np.all((Vf == 0) | (Vf == 1)) and np.all(Vf.sum(0) == 1) and np.all(Vf.sum(1) == 1))
 
 
-def _structure(W: np.ndarray, alpha):
-    """Merged point (split neurons summed, zero rows dropped), its α, and degeneracy notes."""
+def split_angle_bound(residual: float, n_i, n_j, alpha: float = 1.0) -> np.ndarray:
+    """Largest angle (radians) between two split copies of one neuron at loss ``residual``.
+
+    Two rows ``a, b`` with norms ``n_i, n_j`` and angle ``θ`` between them
+    compute ``α(relu(a·x) + relu(b·x))``, which differs from the merged neuron
+    ``α relu((a+b)·x)`` only on the two wedges where ``a·x`` and ``b·x`` have
+    opposite signs.  On such a wedge (planar angle ψ ∈ (0, θ), radius ρ of the
+    projection of x onto span(a, b), ``E ρ² = 2``) the difference is
+    ``α min(n_i ρ sin ψ, n_j ρ sin(θ − ψ))``; integrating,
+
+    ``½ E[(α relu(a·x) + α relu(b·x) − α relu((a+b)·x))²]
+    = α² n_i² n_j² θ³ / (3π (n_i + n_j)²) + O(θ⁴)``,
+
+    *cubic* in the angle (the split direction is flat to second order, so GD
+    closes it only like 1/t; docs/dynamics.md).  If this merge cost is at most
+    ``κ`` times the endpoint's loss (``κ =`` :data:`SPLIT_COST_FACTOR`),
+
+    ``θ ≤ (3π κ L (n_i + n_j)² / (α² n_i² n_j²))^{1/3}``,
+
+    which is the bound returned (capped at :data:`SPLIT_ANGLE_CAP`).  The
+    formula is tested against the closed-form loss and Monte Carlo in
+    ``tests/landscape/test_endpoints.py``.  ``residual`` is floored at
+    :data:`LOSS_FLOOR` (the float64 rounding of ``L`` near 0).
+    """
+    n_i = np.asarray(n_i, float)
+    n_j = np.asarray(n_j, float)
+    L = max(float(residual), LOSS_FLOOR)
+    with np.errstate(divide="ignore"):
+        bound = np.cbrt(3 * np.pi * SPLIT_COST_FACTOR * L * (n_i + n_j) ** 2 / (alpha ** 2 * n_i ** 2 * n_j ** 2))
+    return np.minimum(bound, SPLIT_ANGLE_CAP)
+
+
+def _merge_groups(pairs, k):
+    """Connected components (union-find) of the graph on ``range(k)`` with edges ``pairs``."""
+    parent = list(range(k))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in pairs:
+        ri, rj = find(int(i)), find(int(j))
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+    return [find(i) for i in range(k)]
+
+
+def _structure(W: np.ndarray, alpha, residual: float | None = None, merge_budget: float = 0.0):
+    """Merged point (split neurons summed, zero rows dropped), its α, and degeneracy notes.
+
+    Rows with the same ``α`` are merged when their unit directions agree
+    within ``1e-6`` (max entry) -- or, when ``residual`` (the endpoint's loss,
+    a candidate for the global minimum) is given, when their angle is within
+    :func:`split_angle_bound` of it.  A loss-tied merge is kept only if its
+    exact cost ``½‖f_W − f_R‖²`` (the loss of W against the merged point R as
+    teacher, closed form) is at most ``merge_budget``; otherwise the strict
+    merge is used.  Returns ``(R, α_R, split, notes, merge_cost, groups)``
+    (``merge_cost`` None unless a loss-tied merge was kept; ``groups[g]`` the
+    rows of W summed into ``R[g]``).
+    """
     k = W.shape[0]
     scale = max(1.0, float(np.abs(W).max()))
     norms = np.linalg.norm(W, axis=1)
@@ -242,46 +325,85 @@ def _structure(W: np.ndarray, alpha):
     if zero.any():
         notes.append(f"zero rows {np.flatnonzero(zero).tolist()} (loss not differentiable there)")
     a = np.ones(k) if alpha is None else np.asarray(alpha, float)
-    group = list(range(k))
-    anti = []
     live = ~zero[:, None] & ~zero[None, :] & ~np.eye(k, dtype=bool)
-    par = (np.abs(U[:, None, :] - U[None, :, :]).max(axis=2) <= _PARALLEL_TOL) & live
+    same_alpha = a[:, None] == a[None, :]
+    strict = (np.abs(U[:, None, :] - U[None, :, :]).max(axis=2) <= _PARALLEL_TOL) & live & same_alpha
     apar = (np.abs(U[:, None, :] + U[None, :, :]).max(axis=2) <= _PARALLEL_TOL) & live
-    for i, j in zip(*np.nonzero(np.triu(par | apar))):  # rare: only flagged pairs are looked at
-        i, j = int(i), int(j)
-        if par[i, j] and a[i] == a[j]:
-            if group[i] == i and group[j] == j:
-                group[j] = i
-            elif group[j] == j:
-                group[j] = group[i]
-        elif apar[i, j]:
-            anti.append((i, j))
-    merged_sets = {}
-    for j in range(k):
-        if not zero[j]:
-            merged_sets.setdefault(group[j], []).append(j)
+    anti = [(int(i), int(j)) for i, j in zip(*np.nonzero(np.triu(apar)))]
+    def merge(par, drop=zero):
+        group = _merge_groups(zip(*np.nonzero(np.triu(par))), k)
+        sets = {}
+        for j in range(k):
+            if not drop[j]:
+                sets.setdefault(group[j], []).append(j)
+        keep = sorted(sets)
+        R = np.array([W[sets[i]].sum(axis=0) for i in keep]).reshape(len(keep), W.shape[1])
+        return sets, keep, R
+
+    merged_sets, keep, R = merge(strict)
+    merge_cost = None
+    if residual is not None and np.isfinite(residual):
+        angle = 2 * np.arcsin(np.clip(np.linalg.norm(U[:, None, :] - U[None, :, :], axis=2) / 2, 0, 1))
+        bound = split_angle_bound(residual, norms[:, None], norms[None, :], np.abs(a)[:, None])
+        loose = (angle <= bound) & live & same_alpha
+        # a row whose whole function ½E[(α relu(w·x))²] = α²|w|²/4 is within the budget vanishes
+        vanish = zero | (a ** 2 * norms ** 2 / 4 <= SPLIT_COST_FACTOR * max(float(residual), LOSS_FLOOR))
+        if (loose & ~strict).any() or (vanish & ~zero).any():
+            sets2, keep2, R2 = merge(loose & ~vanish[:, None] & ~vanish[None, :], vanish)
+            # exact: ½‖f_W − f_R‖² is the loss of W against the merged point as teacher
+            rows = np.flatnonzero(~zero)
+            cost = float(loss_value(W[rows], R2, a[rows], a[keep2])) if keep2 else float("inf")
+            if cost <= merge_budget:
+                merged_sets, keep, R, merge_cost = sets2, keep2, R2, cost
+                if (vanish & ~zero).any():
+                    notes.append(f"vanishing rows {np.flatnonzero(vanish & ~zero).tolist()} "
+                                 "(function within the loss budget) left out of the merged point")
     splits = [g for g in merged_sets.values() if len(g) > 1]
     if splits:
         notes.append(f"split neurons (positively parallel rows) {splits}: a segment of critical points")
     if anti:
         notes.append(f"antiparallel rows {anti} (loss not C³ there)")
-    keep = sorted(merged_sets)
-    R = np.array([W[merged_sets[i]].sum(axis=0) for i in keep]).reshape(len(keep), W.shape[1])
-    return R, a[keep], bool(splits), notes
+    return R, a[keep], bool(splits), notes, merge_cost, [merged_sets[i] for i in keep]
 
 
-def _teacher_match(R: np.ndarray, V: np.ndarray, tol: float) -> bool:
+def _teacher_match(R: np.ndarray, V: np.ndarray, tol: float):
+    """Teacher row matched by each row of R (a permutation, list), or None when
+    some row of R is farther than ``tol · max(1, max|V|)`` (max entry) from every
+    unused row of V or the shapes differ."""
     if R.shape != V.shape:
-        return False
-    used = set()
+        return None
+    used = []
     scale = max(1.0, float(np.abs(V).max()))
     for r in R:
         dist = np.abs(V - r).max(axis=1)
         j = int(np.argmin(dist))
         if dist[j] > tol * scale or j in used:
-            return False
-        used.add(j)
-    return True
+            return None
+        used.append(j)
+    return used
+
+
+def _global_representative(Ws, members, info):
+    """The global family's representative: members' rows put in teacher order.
+
+    Without splits (every member has k = n rows matched one to one) it is the
+    mean of the row-aligned members (the columns need no alignment: the match
+    is to V's own coordinates); with splits it is the first member, its rows
+    grouped by the teacher neuron they split (largest first), then the rows
+    left out of the merge (vanishing, zero).  Returns ``(rep, deviation)``.
+    """
+    def order(b):
+        _R, _s, _n, groups, match = info[b]
+        rows = []
+        for g in np.argsort(match):
+            rows.extend(sorted(groups[g], key=lambda i: -np.linalg.norm(Ws[b][i])))
+        return rows + [i for i in range(Ws.shape[1]) if i not in set(rows)]
+
+    if all(len(info[b][3]) == Ws.shape[1] for b in members):
+        stack = np.stack([Ws[b][order(b)] for b in members])
+        rep = stack.mean(axis=0)
+        return rep, float(np.abs(stack - rep).max())
+    return Ws[members[0]][order(members[0])].copy(), 0.0
 
 
 def _row_canonical(C: np.ndarray, A: np.ndarray):
@@ -380,7 +502,9 @@ def classify_endpoints(Ws, *, V=None, alpha=None, beta=None, loss_values=None, g
         Losses of the runs (the trainer's); computed with :func:`landscape.loss.loss` if absent.
     global_tol : float
         A run is at the global minimum if its loss is ≤ this **and** its rows
-        (split neurons merged) are a permutation of V's rows within ``match_tol``.
+        (split neurons merged, with the loss-tied tolerance of the module
+        docstring) are a permutation of V's rows within ``match_tol``.  Also
+        the budget of a loss-tied merge's exact cost.
     value_tol : float
         Relative tolerance of the value grouping (module docstring: the only tolerance).
     match_tol : float
@@ -440,13 +564,25 @@ def classify_endpoints(Ws, *, V=None, alpha=None, beta=None, loss_values=None, g
     model = (None if V is None else Vf, None if alpha is None else np.asarray(alpha, float),
              None if beta is None else np.asarray(beta, float))
 
+    # 0: the loss of each endpoint decides which may be the global minimum (L >= 0, min 0)
+    if loss_values is None:
+        losses = np.array([loss_value(Ws[b], *model) for b in range(B)])
+    else:
+        losses = loss_values
     # 1-2: colours and canonical form of each (merged) endpoint
     classes: dict[tuple, list] = {}
     info = []
     colours = []
+    global_members = []
     for b in range(B):
-        R, aR, split, notes = _structure(Ws[b], model[1])
-        info.append((R, split, notes))
+        low = bool(losses[b] <= global_tol)
+        R, aR, split, notes, cost, groups = _structure(Ws[b], model[1], losses[b] if low else None, global_tol)
+        match = _teacher_match(R, Vf, match_tol) if low else None
+        info.append((R, split, notes, groups, match))
+        if match is not None:  # the global minimum: one family, whatever the split proportions
+            global_members.append(b)
+            colours.append(None)
+            continue
         if R.shape[0] == 0:
             colours.append(None)
             continue
@@ -462,6 +598,8 @@ def classify_endpoints(Ws, *, V=None, alpha=None, beta=None, loss_values=None, g
             colours[b] = tuple(f)
     for b in range(B):
         R = info[b][0]
+        if info[b][4] is not None:
+            continue
         if colours[b] is None:
             key = ("empty",)
             aligned = Ws[b]
@@ -486,13 +624,17 @@ def classify_endpoints(Ws, *, V=None, alpha=None, beta=None, loss_values=None, g
             else:
                 clusters.append(([b], [A]))
         groups.extend(clusters)
+    if global_members:
+        groups.insert(0, (global_members, None))
 
     families = []
     for members, mats in groups:
         first = members[0]
-        R, split, notes = info[first]
+        R, split, notes, _groups, _match = info[first]
         degenerate_notes = sorted({n for m in members for n in info[m][2]})
-        if split or R.shape != Ws[first].shape:
+        if mats is None:
+            rep, deviation = _global_representative(Ws, members, info)
+        elif split or R.shape != Ws[first].shape:
             # members differ along a segment of critical points: one actual endpoint represents them
             rep = Ws[first].copy()
             deviation = 0.0
@@ -528,9 +670,13 @@ def classify_endpoints(Ws, *, V=None, alpha=None, beta=None, loss_values=None, g
             fam.loss = float(np.mean(loss_values[members]))
         if loss_values is not None:
             fam.loss_spread = float(np.abs(loss_values[members] - fam.loss).max())
-        Rrep, _, _, _ = _structure(rep, model[1])
-        fam.teacher_match = _teacher_match(Rrep, Vf, match_tol)
-        fam.is_global = bool(fam.loss <= global_tol and fam.teacher_match)
+        if mats is None:  # every member passed the test below on its own
+            fam.teacher_match = fam.is_global = True
+        else:
+            low = bool(fam.loss <= global_tol)
+            Rrep = _structure(rep, model[1], fam.loss if low else None, global_tol)[0]
+            fam.teacher_match = _teacher_match(Rrep, Vf, match_tol) is not None
+            fam.is_global = bool(low and fam.teacher_match)
         if spectra and not zero_rows.any():
             _spectrum_fields(fam, rep, *model)
         elif spectra:
@@ -543,5 +689,6 @@ def classify_endpoints(Ws, *, V=None, alpha=None, beta=None, loss_values=None, g
         f.id = i
         labels[f.members] = i
     settings = {"global_tol": global_tol, "value_tol": value_tol, "match_tol": match_tol,
+                "split_cost_factor": SPLIT_COST_FACTOR, "split_angle_cap": SPLIT_ANGLE_CAP,
                 "symmetry": "S_k x S_d" if standard else "S_k (rows only: non-standard teacher or second layer)"}
     return Classification(families, labels, settings)

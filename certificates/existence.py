@@ -157,13 +157,10 @@ def teacher_match(point: Point) -> bool:
         return False
     # necessary condition, O(k log k): equal rows have equal first entries, so the
     # multisets of first entries (as floats; equal rationals round equally) must agree
-    Wf, Vf = point.exact_float("W"), point.exact_float("V")
-    first_w = np.sort(Wf[:, 0] if Wf is not None else
-                      np.fromiter((float(x) for x in point.W[:, 0]), dtype=float, count=point.k))
-    first_v = np.sort(Vf[:, 0] if Vf is not None else
-                      np.fromiter((float(x) for x in point.V[:, 0]), dtype=float, count=point.n))
-    if not np.array_equal(first_w, first_v):
+    # (correctly rounded floats of a decimal-text point serve as well: no exact W is built)
+    if not np.array_equal(np.sort(point.float_column("W")), np.sort(point.float_column("V"))):
         return False
+    Wf, Vf = point.exact_float("W"), point.exact_float("V")
     if Wf is not None and Vf is not None:  # both exact floats: equal floats are equal rationals
         teacher = sorted((tuple(Vf[j].tolist()), point.beta[j]) for j in range(point.n))
         student = sorted((tuple(Wf[i].tolist()), point.alpha[i]) for i in range(point.k))

@@ -19,7 +19,10 @@ exactly); :meth:`Point.as_float` gives numpy float64 arrays and
 :meth:`Point.as_mp` mpmath numbers at the working precision.  A point read
 from binary floats (``.npy``) keeps its float64 array and builds the
 Fractions on first access of :attr:`Point.W` / :attr:`Point.V` (the same
-values, later): float consumers never pay for them.
+values, later): float consumers never pay for them.  A point read from
+decimal text (``.csv``, ``.json``) is validated and rounded to float64 (each
+entry ``float(text)``, correctly rounded, the same as ``float(Fraction(text))``)
+at once, and keeps its text for the exact Fractions, also built on first access.
 """
 
 from __future__ import annotations
@@ -220,6 +223,64 @@ def float_matrix(M) -> np.ndarray:
                          "use --precision P (mpmath) for this point") from None
 
 
+def _exact_of_text(T: np.ndarray) -> np.ndarray:
+    """Object array of the exact Fractions of validated decimal strings
+    (:func:`_text_source`), by ``Decimal.as_integer_ratio`` (C) -- the value
+    ``Fraction(text)`` gives, about four times faster."""
+    from decimal import Decimal
+
+    out = np.empty(T.shape, dtype=object)
+    out.ravel()[:] = [Fraction(*Decimal(t).as_integer_ratio()) for t in T.ravel().tolist()]
+    return out
+
+
+#: Characters of a plain decimal literal (no ``_``, ``inf``, ``nan``, ``/``, blanks).
+_DECIMAL_CHARS = frozenset("0123456789+-.eE")
+
+
+def _text_source(M, name: str):
+    """``(floats, text)`` for a 2-D list of plain decimal strings (a ``.csv``
+    or ``.json`` point), or None when ``M`` is anything else or an entry needs
+    the exact reader's checks and messages (:func:`_matrix`): then the caller
+    falls back to it, so every error and every accepted value is the same.
+
+    The fast path holds exactly when: every entry is a string over
+    ``[0-9+-.eE]`` that ``float`` parses (for that alphabet ``float`` and
+    ``Fraction`` accept the same literals), none is longer than
+    :data:`MAX_DIGITS`, entries with an exponent pass
+    :func:`_check_number_text`, every float is finite, and a float is zero only
+    when the text is an exact zero (no underflow).  ``floats`` is read-only.
+    """
+    if not isinstance(M, list) or not M or not all(isinstance(r, list) and r for r in M):
+        return None
+    width = len(M[0])
+    if any(len(r) != width for r in M):
+        return None
+    flat = [t for r in M for t in r]
+    if not all(type(t) is str for t in flat):
+        return None
+    flat = [t.strip() for t in flat]
+    if not set("".join(flat)) <= _DECIMAL_CHARS or max(map(len, flat)) > MAX_DIGITS:
+        return None
+    try:
+        values = list(map(float, flat))
+        if max(map(len, flat)) > 100:  # else a finite float's exponent text is within MAX_EXPONENT
+            for t in flat:
+                if "e" in t or "E" in t:
+                    _check_number_text(t, name)
+    except (ValueError, InputError):
+        return None
+    F = np.array(values, dtype=np.float64).reshape(len(M), width)
+    if not np.all(np.isfinite(F)):
+        return None
+    for i in np.flatnonzero(F.ravel() == 0).tolist():
+        if flat[i].lstrip("+-").split("e")[0].split("E")[0].strip("0.") != "":
+            return None  # a nonzero decimal below float64's range: the exact reader handles it
+    F.setflags(write=False)
+    T = np.array(flat, dtype=object).reshape(F.shape)
+    return F, T
+
+
 def _exact_of_float(M: np.ndarray) -> np.ndarray:
     """Object array of ``Fraction(x)`` for every float64 entry (exact: a binary
     float is a dyadic rational), built in one ``map`` pass."""
@@ -259,22 +320,25 @@ class Point:
     given to :meth:`from_arrays`) keeps that float64 array and builds the exact
     ``W`` (``V``) on first access of :attr:`W` (:attr:`V`): each entry is
     ``Fraction(x)`` of its float, the same value the eager reader gives.
+    A point read from plain decimal text (lists of strings: ``.csv``,
+    ``.json``) keeps the correctly rounded floats and the text, and builds
+    ``Fraction(text)`` on first access.
     Float consumers read :meth:`float_W` / :meth:`float_V` / :meth:`as_float`
     without building it (issue 12: reading a full W costs ``O(k d)``).
     """
 
-    __slots__ = ("_W", "_V", "_Wf", "_Vf", "alpha", "beta")
+    __slots__ = ("_W", "_V", "_Wf", "_Vf", "_Wt", "_Vt", "alpha", "beta")
 
-    def __init__(self, W, V, alpha, beta, *, W_float=None, V_float=None):
+    def __init__(self, W, V, alpha, beta, *, W_float=None, V_float=None, W_text=None, V_text=None):
         for name, val in (("_W", W), ("_V", V), ("_Wf", W_float), ("_Vf", V_float),
-                          ("alpha", alpha), ("beta", beta)):
+                          ("_Wt", W_text), ("_Vt", V_text), ("alpha", alpha), ("beta", beta)):
             object.__setattr__(self, name, val)
 
     def __setattr__(self, name, value):
         raise AttributeError(f"Point is immutable (cannot set {name})")
 
     def __reduce__(self):
-        return (_point, (self._W, self._V, self.alpha, self.beta, self._Wf, self._Vf))
+        return (_point, (self._W, self._V, self.alpha, self.beta, self._Wf, self._Vf, self._Wt, self._Vt))
 
     def __repr__(self) -> str:
         return f"Point(k={self.k}, d={self.d}, n={self.n})"
@@ -283,14 +347,16 @@ class Point:
     def W(self) -> np.ndarray:
         """Exact ``W`` (object array of Fractions), built on first access when lazy."""
         if self._W is None:
-            object.__setattr__(self, "_W", _exact_of_float(self._Wf))
+            exact = _exact_of_text(self._Wt) if self._Wt is not None else _exact_of_float(self._Wf)
+            object.__setattr__(self, "_W", exact)
         return self._W
 
     @property
     def V(self) -> np.ndarray:
         """Exact ``V`` (object array of Fractions), built on first access when lazy."""
         if self._V is None:
-            object.__setattr__(self, "_V", _exact_of_float(self._Vf))
+            exact = _exact_of_text(self._Vt) if self._Vt is not None else _exact_of_float(self._Vf)
+            object.__setattr__(self, "_V", exact)
         return self._V
 
     @property
@@ -300,9 +366,12 @@ class Point:
 
     def exact_float(self, name: str):
         """The float64 array ``W`` or ``V`` was read from when it holds the
-        entries exactly (a lazy point), else None: then equality and sign tests
-        on it are exact tests on the rationals."""
-        return {"W": self._Wf, "V": self._Vf}[name]
+        entries exactly (a lazy point read from binary floats), else None: then
+        equality and sign tests on it are exact tests on the rationals.  (A
+        point read from decimal text has only rounded floats: None.)"""
+        if name == "W":
+            return self._Wf if self._Wt is None else None
+        return self._Vf if self._Vt is None else None
 
     def float_W(self) -> np.ndarray:
         """``W`` as float64 (each entry ``float(q)``), without building the exact W of a lazy point."""
@@ -311,6 +380,12 @@ class Point:
     def float_V(self) -> np.ndarray:
         """``V`` as float64 (each entry ``float(q)``), without building the exact V of a lazy point."""
         return self._Vf.copy() if self._Vf is not None else float_matrix(self._V)
+
+    def float_column(self, name: str, j: int = 0) -> np.ndarray:
+        """Column ``j`` of ``W`` or ``V`` as float64 (each entry ``float(q)``),
+        converting only that column of an exact point."""
+        F, M = (self._Wf, self._W) if name == "W" else (self._Vf, self._V)
+        return F[:, j].copy() if F is not None else float_matrix(M[:, j])
 
     @property
     def k(self) -> int:
@@ -344,15 +419,19 @@ class Point:
         ...
         landscape.errors.InputError: V has 3 columns but W has 2: teacher and student must have the same input dimension d
         """
-        Wf = _float_source(W, "W")
+        Wf, Wt = _float_source(W, "W"), None
+        if Wf is None and (text := _text_source(W, "W")) is not None:
+            Wf, Wt = text
         Wm = _matrix(W, "W") if Wf is None else None
         k, d = (Wm if Wm is not None else Wf).shape
-        Vm = Vf = None
+        Vm = Vf = Vt = None
         if V is None:
             Vf = np.eye(d)
             Vf.setflags(write=False)
         else:
             Vf = _float_source(V, "V")
+            if Vf is None and (text := _text_source(V, "V")) is not None:
+                Vf, Vt = text
             if Vf is None:
                 Vm = _matrix(V, "V")
             shape = (Vm if Vm is not None else Vf).shape
@@ -375,7 +454,7 @@ class Point:
                     raise InputError(
                         f"{name} row {i} is zero: the loss is not differentiable at a zero neuron"
                     )
-        return cls(Wm, Vm, a, b, W_float=Wf, V_float=Vf)
+        return cls(Wm, Vm, a, b, W_float=Wf, V_float=Vf, W_text=Wt, V_text=Vt)
 
     #: Entries (nonzero, in absolute value) a float64 evaluation of the loss,
     #: gradient and Hessian carries without overflow or underflow: products
@@ -386,12 +465,12 @@ class Point:
         """Whether every nonzero entry lies in :attr:`FLOAT_RANGE`, so float64
         arithmetic neither overflows nor underflows (else use ``as_mp``)."""
         lo, hi = (Fraction(x) for x in self.FLOAT_RANGE)
-        for F in (self._Wf, self._Vf):
+        for F in (self.exact_float("W"), self.exact_float("V")):
             if F is not None:  # exact floats: the same comparisons, vectorised
                 A = np.abs(F[F != 0])
                 if not np.all((A >= self.FLOAT_RANGE[0]) & (A <= self.FLOAT_RANGE[1])):
                     return False
-        exact = [M for M, F in ((self._W, self._Wf), (self._V, self._Vf)) if F is None]
+        exact = [getattr(self, name) for name in ("W", "V") if self.exact_float(name) is None]
         for M in (*exact, self.alpha, self.beta):
             for x in np.asarray(M).ravel():
                 if x != 0 and not (lo <= abs(x) <= hi):
@@ -418,7 +497,8 @@ class Point:
 
     def with_W(self, W) -> "Point":
         """Same teacher and second layers (alpha must still fit), new ``W``."""
-        V = self._Vf if self._Vf is not None else self._V
+        V = self.exact_float("V")
+        V = self.V if V is None else V
         return Point.from_arrays(W, V, None if len(self.alpha) != len(W) else self.alpha, self.beta)
 
     def to_json_dict(self, digits: int | None = None) -> dict:
@@ -436,9 +516,9 @@ class Point:
         }
 
 
-def _point(W, V, alpha, beta, W_float, V_float) -> Point:
+def _point(W, V, alpha, beta, W_float, V_float, W_text=None, V_text=None) -> Point:
     """Unpickle a :class:`Point` (its slots are read-only)."""
-    return Point(W, V, alpha, beta, W_float=W_float, V_float=V_float)
+    return Point(W, V, alpha, beta, W_float=W_float, V_float=V_float, W_text=W_text, V_text=V_text)
 
 
 def _log10(q: Fraction) -> float:
@@ -477,25 +557,25 @@ def _reject_constant(name):
     raise InputError(f"{name} is not a finite number (JSON allows finite numbers only)")
 
 
+#: A JSON string (possibly unterminated) or one bracket: the only tokens that matter for nesting.
+_JSON_NESTING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
+
+
 def _json_depth_ok(text: str, limit: int) -> bool:
-    """Whether brackets outside strings nest at most ``limit`` deep (linear scan)."""
+    """Whether brackets outside strings nest at most ``limit`` deep (one
+    regular-expression scan; strings are skipped whole).
+
+    >>> _json_depth_ok('[[1], "[[[["]', 2), _json_depth_ok('[[[1]]]', 2)
+    (True, False)
+    """
     depth = 0
-    in_string = escape = False
-    for ch in text:
-        if in_string:
-            if escape:
-                escape = False
-            elif ch == "\\":
-                escape = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
+    for tok in _JSON_NESTING.findall(text):
+        ch = tok[0]
+        if ch == "[" or ch == "{":
             depth += 1
             if depth > limit:
                 return False
-        elif ch in "]}":
+        elif ch == "]" or ch == "}":
             depth -= 1
     return True
 
@@ -522,7 +602,9 @@ def strict_json_load(path, what: str = "file", numbers: str = "exact"):
     """Parse a JSON file strictly: one line of :class:`InputError` for anything odd.
 
     Numbers are returned as their decimal strings (``numbers="exact"``: no
-    float overflow, no ``1e999 -> inf``) or as int/float (``numbers="native"``;
+    float overflow, no ``1e999 -> inf``), as unchecked strings
+    (``numbers="text"``, for a caller that checks them all itself, as
+    :meth:`Point.from_arrays` does) or as int/float (``numbers="native"``;
     a float literal that overflows is refused), ``NaN``/``Infinity`` are refused, duplicate keys are
     refused, nesting deeper than :data:`MAX_JSON_DEPTH` is refused, and so are
     numbers with more than :data:`MAX_DIGITS` digits or an exponent beyond
@@ -543,6 +625,8 @@ def strict_json_load(path, what: str = "file", numbers: str = "exact"):
 
     if numbers == "native":
         parse_float, parse_int = _json_float, _json_int
+    elif numbers == "text":  # the caller checks every number (Point.from_arrays does)
+        parse_float = parse_int = str
     else:
         parse_float = parse_int = _json_number_text
 
@@ -645,7 +729,7 @@ def read_point(path, V_path=None) -> Point:
     suffix = path.suffix.lower()
     V = alpha = beta = None
     if suffix == ".json":
-        data = strict_json_load(path, "point file")
+        data = strict_json_load(path, "point file", numbers="text")  # checked by Point.from_arrays
         if not isinstance(data, dict) or "W" not in data:
             raise InputError(f"{path}: a point file must be a JSON object with a key \"W\"")
         unknown = sorted(set(data) - {"W", "V", "alpha", "beta"})

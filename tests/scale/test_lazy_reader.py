@@ -173,3 +173,118 @@ def test_lazy_isotropy_command_matches_exact(tmp_path, capsys):
     H = isotropy(_fractions(W))
     assert out["order"] == H.order and out["name"] == H.name and out["fix_dim"] == H.fix_dim
     assert out["comparison"] == "exact"
+
+
+# --- decimal text (.csv, .json): validated and rounded at once, exact Fractions lazily ---
+
+_TEXTS = ["0.1", "-0", "+.5", "5.", "1E3", "-3.25e-05", "0.000", "123456789012345678901234567890.5",
+          "1.234567890123456789012345678901234567890", "-7e-300", "2.5e+300", "0e5"]
+
+
+def _eager(texts):
+    """The independent oracle: ``Fraction(text)`` of every stripped entry."""
+    return np.array([[Fraction(t.strip()) for t in r] for r in texts], dtype=object)
+
+
+def test_text_point_is_lazy_and_exact():
+    texts = [_TEXTS[:4], _TEXTS[4:8], _TEXTS[8:]]
+    texts[1][2] = " 7.5 "  # blanks around a CSV cell are stripped, as the exact reader does
+    p = Point.from_arrays(texts)
+    assert not p.exact_W_built and p.exact_float("W") is None  # rounded floats are not the entries
+    oracle = _eager(texts)
+    F = p.float_W()
+    assert not p.exact_W_built
+    # floats: float(Fraction(text)) entry by entry (correctly rounded either way)
+    assert F.tolist() == [[float(q) for q in r] for r in oracle.tolist()]
+    assert (p.W == oracle).all() and all(type(q) is Fraction for q in p.W.ravel())
+    assert p.float_safe() == Point.from_arrays(oracle).float_safe()
+
+
+@pytest.mark.parametrize("entry", ["1/3", "1e-400", "-2e-400", "1e400", "nan", "inf", "1_0", "0x10", "1e",
+                                   "1" * 4001, "1.5e99999", "", "1.2.3", "--1", "e5"])
+def test_text_entries_outside_the_fast_path_get_the_exact_readers_answer(entry):
+    """Anything the fast path does not own (rationals, values beyond float64's
+    range, malformed or oversized text) is left to the exact reader: the same
+    value, or the same one-line error, as before."""
+    texts = [["1.5", entry], ["0.25", "-2"]]
+    try:
+        expected = Point.from_arrays(_eager_or_error(texts))
+    except InputError as exc:
+        with pytest.raises(InputError) as got:
+            Point.from_arrays(texts)
+        assert str(got.value) == str(exc)
+        return
+    p = Point.from_arrays(texts)
+    assert (p.W == expected.W).all()
+
+
+def _eager_or_error(texts):
+    from landscape.io import _matrix
+    return _matrix(texts, "W")
+
+
+def test_text_zero_rows_and_underflow_are_told_apart():
+    with pytest.raises(InputError, match="W row 1 is zero"):
+        Point.from_arrays([["1", "2"], ["0.0", "-0e3"]])
+    p = Point.from_arrays([["1", "2"], ["0.0", "1e-400"]])  # not a zero row: exact 10^-400
+    assert p.W[1, 1] == Fraction(1, 10**400)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_family_certificate_of_a_text_point_never_builds_the_exact_W(tmp_path, suffix):
+    """A type-A point written as decimal text: certify takes the family path
+    without the d x d Fractions, and the certificate is the one the eager
+    (exact) point gets."""
+    W = np.asarray(type_a_point(12), dtype=float)
+    texts = [[repr(x) for x in row] for row in W.tolist()]
+    f = tmp_path / ("a" + suffix)
+    if suffix == ".csv":
+        f.write_text("\n".join(",".join(r) for r in texts) + "\n")
+    else:
+        f.write_text('{"W": [' + ", ".join("[" + ", ".join(r) + "]" for r in texts) + "]}")
+    lazy = read_point(f)
+    assert family_precheck(lazy) is not None and not teacher_match(lazy)
+    res, cert = certify_point(lazy)
+    assert not lazy.exact_W_built
+    res_e, cert_e = certify_point(Point.from_arrays(_eager(texts)))
+    assert cert["verdict"] == res.verdict.value == res_e.verdict.value == "minimum"
+    assert _strip(cert) == _strip(cert_e)
+
+
+def test_teacher_match_of_text_points():
+    I3 = [["1", "0", "0"], ["0", "1.0", "0"], ["0", "0", "1e0"]]
+    assert teacher_match(Point.from_arrays([I3[2], I3[0], I3[1]]))
+    assert not teacher_match(Point.from_arrays([["1", "0", "0"], ["0", "1", "0"], ["0", "0", "1.0000000000000000000001"]]))
+
+
+def test_json_nesting_scan_matches_a_character_scanner():
+    """The regular-expression nesting guard against the obvious per-character
+    scanner, on random texts over the characters that matter."""
+    from landscape.io import _json_depth_ok
+
+    def reference(text, limit):
+        depth, in_string, escape = 0, False, False
+        for ch in text:
+            if in_string:
+                if escape:
+                    escape = False
+                elif ch == "\\":
+                    escape = True
+                elif ch == '"':
+                    in_string = False
+            elif ch == '"':
+                in_string = True
+            elif ch in "[{":
+                depth += 1
+                if depth > limit:
+                    return False
+            elif ch in "]}":
+                depth -= 1
+        return True
+
+    rng = np.random.default_rng(3)
+    alphabet = list('[]{}"\\a1,\n')
+    for _ in range(20000):
+        t = "".join(rng.choice(alphabet, size=int(rng.integers(0, 25))).tolist())
+        for limit in (0, 1, 2, 3):
+            assert _json_depth_ok(t, limit) == reference(t, limit), (t, limit)

@@ -17,6 +17,13 @@ Conventions
 * ``objective(params) -> (loss, grads)`` is called on the *active* runs only
   (the sub-batch of runs not yet stopped, in their original order): ``loss``
   has shape ``(B',)``, ``grads`` the structure and shapes of ``params``.
+* An objective with per-run data (e.g. each run its own sample,
+  :class:`landscape.empirical.EmpiricalObjective`) needs to know *which* runs
+  those are: if it has a true attribute ``takes_active``, every call (and
+  its ``gradient`` method, if any) gets the keyword ``active=idx``, the
+  original indices (into ``params0``, increasing, ``(B',)`` int64) of the
+  rows of the sub-batch.  Objectives without it are called as before.  The
+  same holds for ``polish``.
 * The update is plain gradient descent with optional weight decay,
   ``p ← p − step · (∇L(p) + λ p)``, with a fixed step (a float, or one per run).
 * A run stops when its gradient measure (``∇L + λp``; max-abs entry, or the
@@ -128,6 +135,19 @@ def _per_run(fn, arrays):
     return [fn(a.reshape(a.shape[0], -1)) for a in arrays]
 
 
+def _with_active(fn):
+    """``fn`` called with the original run indices of the sub-batch (``takes_active`` protocol)."""
+    def call(*args, active):
+        return fn(*args, active=active)
+    return call
+
+
+def _ignore_active(fn):
+    def call(*args, active):
+        return fn(*args)
+    return call
+
+
 def gradient_descent(
     objective: Callable,
     params0,
@@ -149,7 +169,9 @@ def gradient_descent(
     objective : callable
         ``objective(params) -> (loss (B',), grads)`` on the active sub-batch.
         If it also has a method ``gradient(params) -> grads``, that is used for
-        the steps and the loss is evaluated only for the runs that stop.
+        the steps and the loss is evaluated only for the runs that stop.  If
+        it has a true attribute ``takes_active``, both are called with the
+        keyword ``active=`` (original run indices of the sub-batch's rows).
     params0 : ndarray or tuple of ndarray
         Starting points; axis 0 of every array is the run index.
     step : float or (B,) array
@@ -216,6 +238,12 @@ def gradient_descent(
 
     # an objective with a ``gradient`` method is asked for the loss only when a run stops
     grad_only = getattr(objective, "gradient", None)
+    if getattr(objective, "takes_active", False):  # per-run data: tell it which runs are in the batch
+        objective, grad_only = _with_active(objective), None if grad_only is None else _with_active(grad_only)
+    else:
+        objective, grad_only = _ignore_active(objective), None if grad_only is None else _ignore_active(grad_only)
+    if polish is not None:
+        polish_call = _with_active(polish) if getattr(polish, "takes_active", False) else _ignore_active(polish)
     active = np.arange(B)
     cur = tuple(a.copy() for a in arrays)
     eta = steps_of_run.copy()
@@ -231,10 +259,10 @@ def gradient_descent(
         check_loss = loss_tol is not None and iteration % loss_every == 0
         iteration += 1
         if grad_only is not None and not check_loss:
-            grads = grad_only(cur if not single else cur[0])
+            grads = grad_only(cur if not single else cur[0], active=active)
             loss = None
         else:
-            loss, grads = objective(cur if not single else cur[0])
+            loss, grads = objective(cur if not single else cur[0], active=active)
             loss = np.asarray(loss, dtype=float)
         grads = (grads,) if single else tuple(grads)
         total = tuple(g + weight_decay * p for g, p in zip(grads, cur)) if weight_decay else grads
@@ -269,7 +297,7 @@ def gradient_descent(
                 stopped = tuple(c[stop] for c in cur)
                 with np.errstate(all="ignore"):
                     try:
-                        loss_stop = np.asarray(objective(stopped if not single else stopped[0])[0], dtype=float)
+                        loss_stop = np.asarray(objective(stopped if not single else stopped[0], active=idx)[0], dtype=float)
                     except InputError:  # a diverged run may not even be evaluable
                         loss_stop = np.full(int(stop.sum()), np.nan)
                 finite[stop] &= np.isfinite(loss_stop)
@@ -298,8 +326,8 @@ def gradient_descent(
             if try_now.any():
                 sub = tuple(c[try_now] for c in cur)
                 sub_grads = tuple(t[try_now] for t in total)
-                new, accepted = polish(sub if not single else sub[0], sub_grads if not single else sub_grads[0],
-                                       weight_decay)
+                new, accepted = polish_call(sub if not single else sub[0], sub_grads if not single else sub_grads[0],
+                                            weight_decay, active=active[try_now])
                 new = (new,) if single else tuple(new)
                 accepted = np.asarray(accepted, dtype=bool)
                 if accepted.any():

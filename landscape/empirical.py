@@ -37,11 +37,16 @@ Input gradient (what the robustness probe measures):
 Batching: every parameter array has the run index on axis 0, as in
 :func:`landscape.descent.gradient_descent` (``params = (W, b?, a?)``, the biases
 present iff ``bias=True``, the second layer iff it is trainable).  The data
-``X``, ``y`` and a fixed second layer are shared by all runs; per-run data
-(``X`` of shape ``(B, n, d)``) is accepted when every call sees all ``B`` runs
-(the engine calls the objective on the *active* runs only, so per-run data needs
-one ``gradient_descent`` call per run or a batch whose runs never stop early).
-Nothing mixes runs, so a run's trajectory is independent of the batch.
+``X``, ``y`` and a fixed second layer are shared by all runs, or given per run
+(``X`` of shape ``(B, n, d)``, ``y`` ``(B, n)``, second layer ``(B, k)``: run
+``r`` has its own sample).  The engine calls the objective on the *active*
+runs only; the objective declares ``takes_active = True``, so
+:func:`landscape.descent.gradient_descent` passes ``active=`` (the original
+run indices of the sub-batch) and the matching rows of the per-run data are
+used.  Called without ``active``, every call must see all ``B`` runs.
+Nothing mixes runs, so a run's trajectory is independent of the batch: the
+per-seed calls of :mod:`landscape.robustness` and one batched call give the
+same endpoints bit for bit (``tests/landscape/test_empirical.py``).
 
 Reused by the finite-sample width experiment (Zou & Gu, NeurIPS 2019: square
 loss, fixed second layer) and by :mod:`landscape.robustness`.
@@ -131,9 +136,15 @@ class EmpiricalObjective:
 
     Calling the objective
     ---------------------
-    ``obj(params) -> (loss (B,), grads)`` with ``params = (W, b?, a?)`` as
-    described in the module docstring; ``grads`` has the same structure.
+    ``obj(params, active=None) -> (loss (B,), grads)`` with ``params = (W, b?,
+    a?)`` as described in the module docstring; ``grads`` has the same
+    structure.  ``active`` (int array, ``(B,)``): the runs of the per-run data
+    that the rows of ``params`` belong to (the descent engine's
+    ``takes_active`` protocol); None = all runs, in order.
     """
+
+    #: :func:`landscape.descent.gradient_descent` passes ``active=`` (per-run data).
+    takes_active = True
 
     def __init__(self, X, y, *, loss: str = "square", bias: bool = True, second_layer=None):
         if loss not in LOSSES:
@@ -170,23 +181,55 @@ class EmpiricalObjective:
             parts.append(np.asarray(a, dtype=float))
         return tuple(parts)
 
-    def unpack(self, params):
-        """``(W, b or None, a)`` from a params tuple (``a`` the fixed layer when not trained)."""
+    def unpack(self, params, active=None):
+        """``(W, b or None, a)`` from a params tuple (``a`` the fixed layer when not trained;
+        a per-run fixed layer restricted to the runs ``active``)."""
         params = tuple(params)
         expected = 1 + self.bias + self.trains_second_layer
         if len(params) != expected:
             raise InputError(f"params must hold {expected} arrays (W, b?, a?), got {len(params)}")
         W = _batched(params[0], "W", 3)
+        if active is not None and len(active) != W.shape[0]:
+            raise InputError(f"active names {len(active)} runs but params hold {W.shape[0]}")
         b = params[1] if self.bias else None
-        a = params[-1] if self.trains_second_layer else _second(self.second_layer, W.shape[0], W.shape[1])
+        if self.trains_second_layer:
+            a = params[-1]
+        else:
+            fixed = self.second_layer
+            if fixed.ndim == 2 and active is not None:
+                fixed = fixed[self._rows(active, fixed.shape[0])]
+            a = _second(fixed, W.shape[0], W.shape[1])
         return W, b, np.asarray(a, dtype=float)
 
-    def _data(self, B):
-        if self.X.ndim == 3 and self.X.shape[0] != B:
-            raise InputError(
-                f"per-run samples for {self.X.shape[0]} runs but {B} runs given "
-                "(with per-run data every call must see all runs)")
-        return self.X, self.y
+    @staticmethod
+    def _rows(active, runs):
+        """``active`` as an index array (or a slice for all runs in order: no copy of the data)."""
+        idx = np.asarray(active)
+        if idx.ndim != 1 or idx.dtype.kind not in "iu" or (idx.size and (idx.min() < 0 or idx.max() >= runs)):
+            raise InputError(f"active must be indices of the {runs} runs, got {active!r}")
+        if idx.size == runs and np.array_equal(idx, np.arange(runs)):
+            return slice(None)
+        return idx
+
+    def _data(self, B, active=None):
+        if self.X.ndim == 2:
+            return self.X, self.y
+        if active is None:
+            if self.X.shape[0] != B:
+                raise InputError(
+                    f"per-run samples for {self.X.shape[0]} runs but {B} runs given "
+                    "(pass active= with the runs' indices, or give all runs)")
+            return self.X, self.y
+        if len(active) != B:
+            raise InputError(f"active names {len(active)} runs but params hold {B}")
+        rows = self._rows(active, self.X.shape[0])
+        if isinstance(rows, slice):
+            return self.X, self.y
+        cached = getattr(self, "_cache", None)  # the active set changes only when a run stops
+        if cached is None or not np.array_equal(cached[0], rows):
+            cached = (rows.copy(), self.X[rows], self.y[rows])
+            self._cache = cached
+        return cached[1], cached[2]
 
     def _loss_terms(self, f, y):
         """``(ℓ(f, y), ℓ'(f, y))`` entrywise (derivative in ``f``)."""
@@ -199,20 +242,20 @@ class EmpiricalObjective:
         e = np.exp(-q)
         return e, -y * e
 
-    def margins(self, params) -> np.ndarray:
+    def margins(self, params, active=None) -> np.ndarray:
         """``y_s f(x_s)`` per run and sample (B, n)."""
-        W, b, a = self.unpack(params)
-        X, y = self._data(W.shape[0])
+        W, b, a = self.unpack(params, active)
+        X, y = self._data(W.shape[0], active)
         return y * forward(X, W, b, a)
 
-    def accuracy(self, params) -> np.ndarray:
+    def accuracy(self, params, active=None) -> np.ndarray:
         """Fraction of samples with ``y_s f(x_s) > 0`` per run (classification losses)."""
-        return (self.margins(params) > 0).mean(axis=-1)
+        return (self.margins(params, active) > 0).mean(axis=-1)
 
-    def __call__(self, params):
-        W, b, a = self.unpack(params)
+    def __call__(self, params, active=None):
+        W, b, a = self.unpack(params, active)
         B = W.shape[0]
-        X, y = self._data(B)
+        X, y = self._data(B, active)
         Z = preactivations(X, W, b)  # (B, n, k)
         act = np.maximum(Z, 0.0)
         f = np.matmul(act, a[:, :, None])[..., 0]

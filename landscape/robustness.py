@@ -97,6 +97,8 @@ MAX_STEPS = 1_000_000
 MAX_CELLS = 400
 #: Bound on (samples or test points) x max(width, d): one run's activation array, in floats.
 MAX_ARRAY = 2e7
+#: Largest batch · samples · max(width, d) of one batched finite-setting GD call (floats).
+MAX_BATCH_ARRAY = 4e6
 #: Bound on seeds · steps · (samples or 1) · width · d for one cell (floating-point work).
 MAX_CELL_WORK = 5e12
 
@@ -278,13 +280,19 @@ class Trained:
     diverged: np.ndarray
 
 
-def train(config: ProbeConfig, init_scale: float, weight_decay: float, seeds, progress=None) -> Trained:
+def train(config: ProbeConfig, init_scale: float, weight_decay: float, seeds, progress=None, *,
+          per_seed: bool = False) -> Trained:
     """Train the runs ``seeds`` of one cell with :func:`landscape.descent.gradient_descent`.
 
     Gaussian: one batched call over the seeds (the population objective has
-    no per-run data).  Finite: one call per seed (each seed draws its own
-    sample; the engine passes only active runs to the objective, so per-run
-    data cannot share a batch -- see ``landscape.empirical``).
+    no per-run data).  Finite: each seed draws its own sample; the seeds are
+    batched too, the samples stacked as per-run data ``(B, n, d)`` of
+    :class:`landscape.empirical.EmpiricalObjective`, which the engine tells
+    which runs are still active (``takes_active``).  Seeds go in batches of
+    at most :data:`MAX_BATCH_ARRAY` floats of data and activations
+    (``batch · samples · max(width, d)``).  ``per_seed=True`` trains the finite
+    setting with one call per seed instead (the former path; same result bit
+    for bit, ``tests/landscape/test_robustness.py``).
     """
     config = config.checked()
     seeds = list(seeds)
@@ -302,6 +310,33 @@ def train(config: ProbeConfig, init_scale: float, weight_decay: float, seeds, pr
         return Trained(res.params, np.zeros((B, k)), np.broadcast_to(alpha, (B, k)).copy(), W0, res.loss,
                        np.full(B, np.nan), res.steps, res.converged, res.diverged)
     W0, b0, a0 = initialise(config, init_scale, seeds)
+    if per_seed:
+        return _train_finite_per_seed(config, U, W0, b0, a0, weight_decay, seeds, progress)
+    B = len(seeds)
+    # seeds are trained in batches of per-run samples bounded in memory (the result does not depend on it)
+    chunk = max(1, int(MAX_BATCH_ARRAY // (config.samples * max(config.width, config.d))))
+    out = {name: [] for name in ("W", "b", "a", "loss", "acc", "steps", "conv", "div")}
+    for lo in range(0, B, chunk):
+        part = range(lo, min(B, lo + chunk))
+        Xs = np.stack([_sample(config, U, seeds[i], config.samples, _DATA) for i in part])
+        ys = np.stack([_labels(U, X)[0] for X in Xs])
+        obj = EmpiricalObjective(Xs, ys, loss="logistic", bias=True)  # per-run samples: takes_active
+        sl = slice(part.start, part.stop)
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected and reported by the engine
+            res = gradient_descent(obj, obj.pack(W0[sl], b0[sl], a0[sl]), step=config.step, tol=config.tol,
+                                   max_steps=config.steps, weight_decay=weight_decay, progress=progress)
+            acc = obj.accuracy(res.params)
+        W, b, a = res.params
+        for name, value in (("W", W), ("b", b), ("a", a), ("loss", res.loss), ("acc", acc), ("steps", res.steps),
+                            ("conv", res.converged), ("div", res.diverged)):
+            out[name].append(value)
+    cat = {name: np.concatenate(v) for name, v in out.items()}
+    return Trained(cat["W"], cat["b"], cat["a"], W0, cat["loss"], cat["acc"], cat["steps"], cat["conv"], cat["div"])
+
+
+def _train_finite_per_seed(config, U, W0, b0, a0, weight_decay, seeds, progress):
+    """The finite setting one ``gradient_descent`` call per seed (the reference the batched path
+    is tested against, bit for bit, and the baseline of ``benchmarks/bench_robustness.py``)."""
     out = {name: [] for name in ("W", "b", "a", "loss", "acc", "steps", "conv", "div")}
     for i, j in enumerate(seeds):
         X = _sample(config, U, j, config.samples, _DATA)

@@ -185,3 +185,49 @@ def test_keyboard_interrupt_propagates():
     with pytest.raises(KeyboardInterrupt):
         gradient_descent(objective, np.ones((2, 2)), step=0.1)
     assert len(calls) == 3
+
+
+# ---------------------------------------------------------------- the takes_active protocol
+
+
+class PerRunCurvature:
+    """f_r(p) = ½ c[r] |p|² with the curvature held by the objective (per-run data), not the params."""
+
+    takes_active = True
+
+    def __init__(self, c):
+        self.c = np.asarray(c, float)
+        self.seen = []
+
+    def __call__(self, p, active):
+        self.seen.append(np.array(active))
+        c = self.c[active][:, None]
+        return 0.5 * (c[:, 0] * (p * p).sum(axis=1)), c * p
+
+
+def test_takes_active_gets_the_original_run_indices():
+    # runs stop at different times: the objective must be told which runs remain, in order
+    c = np.array([0.9, 0.1, 0.5, 0.3])
+    p0 = np.array([[1.0], [1.0], [-2.0], [0.5]])
+    obj = PerRunCurvature(c)
+    res = gradient_descent(obj, p0, step=1.0, tol=1e-8)
+    for r in range(4):  # closed form of GD on ½ c p²: p_n = (1 − c)^n p_0, stopped at |c p_n| <= tol
+        n = int(np.ceil(np.log(1e-8 / (c[r] * abs(p0[r, 0]))) / np.log(1 - c[r])))
+        assert res.steps[r] == n
+        assert res.params[r, 0] == pytest.approx((1 - c[r]) ** n * p0[r, 0], rel=1e-12)
+    assert np.array_equal(obj.seen[0], np.arange(4))
+    assert all(np.all(np.diff(s) > 0) for s in obj.seen)  # increasing original indices
+    assert any(len(s) < 4 for s in obj.seen)  # the protocol was exercised with a shrinking batch
+    # the loss of stopped runs is evaluated with their own indices too
+    assert res.loss == pytest.approx(0.5 * c * res.params[:, 0] ** 2, rel=1e-12)
+
+
+def test_objectives_without_the_attribute_are_called_as_before():
+    calls = []
+
+    def plain(p):  # would raise TypeError if given a keyword
+        calls.append(p.shape[0])
+        return 0.5 * (p * p).sum(axis=1), p
+
+    res = gradient_descent(plain, np.array([[1.0], [0.1]]), step=0.5, tol=1e-6)
+    assert res.converged.all() and calls[0] == 2 and min(calls) == 1

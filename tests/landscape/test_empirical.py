@@ -103,3 +103,30 @@ def test_bad_input():
         EmpiricalObjective(np.ones((2, 2)), np.array([1.0, 0.5]), loss="logistic")
     with pytest.raises(InputError):
         EmpiricalObjective(np.ones((2, 2)), np.ones(3))
+
+
+@pytest.mark.parametrize("fixed", [False, True])
+def test_per_run_data_with_active_runs(fixed):
+    # the engine's takes_active protocol: rows of params belong to the runs `active` of the per-run data;
+    # oracle: one objective per run on its own sample
+    B, n, k, d = 5, 7, 3, 2
+    X = RNG.standard_normal((B, n, d))
+    y = np.sign(RNG.standard_normal((B, n)))
+    A = RNG.standard_normal((B, k))
+    obj = EmpiricalObjective(X, y, loss="logistic", bias=True, second_layer=A if fixed else None)
+    assert obj.takes_active
+    active = np.array([0, 2, 3])
+    W, b = RNG.standard_normal((3, k, d)), RNG.standard_normal((3, k))
+    params = (W, b) if fixed else (W, b, A[active])
+    L, grads = obj(params, active=active)
+    for row, r in enumerate(active):
+        single = EmpiricalObjective(X[r], y[r], loss="logistic", bias=True, second_layer=A[r] if fixed else None)
+        sub = tuple(p[row:row + 1] for p in params)
+        L1, g1 = single(sub)
+        assert L1[0] == L[row]
+        assert all(np.array_equal(g[row:row + 1], h) for g, h in zip(grads, g1))
+        assert single.accuracy(sub)[0] == obj.accuracy(params, active=active)[row]
+    with pytest.raises(InputError, match="active"):
+        obj(params, active=np.array([0, 1]))
+    with pytest.raises(InputError, match="active"):
+        obj(params, active=np.array([0, 2, 9]))

@@ -217,3 +217,23 @@ def test_orthogonal_gradient_has_the_predicted_chi_distribution():
     ratio2 = res["orth_grad"][:, 0] ** 2 / scale2
     se = np.sqrt(2 * (d - r) / seeds)  # chi-square(d − r) has variance 2 (d − r)
     assert abs(ratio2.mean() - (d - r)) < 4 * se
+
+
+@pytest.mark.parametrize("tol,decay,step", [(1e-3, 0.0, 1.0), (3e-3, 1e-2, 1.0), (1e-10, 0.0, 50.0)])
+def test_finite_batched_is_bit_identical_to_per_seed(tol, decay, step, monkeypatch):
+    # all seeds in one GD call (per-run samples, takes_active) against one call per seed; the runs stop
+    # at different steps (tol), with weight decay, and with a step so large that every neuron dies within a
+    # few steps (gradient exactly 0: runs stop at once, at different steps)
+    import landscape.robustness as rob
+
+    cfg = ProbeConfig(setting="finite", d=6, r=2, width=8, samples=20, steps=800, test_points=5, tol=tol, step=step)
+    ref = train(cfg, 1.0, decay, range(7), per_seed=True)
+    seen = []
+    batched = train(cfg, 1.0, decay, range(7), progress=seen.append)
+    monkeypatch.setattr(rob, "MAX_BATCH_ARRAY", 3 * 20 * 8)  # three seeds per batch: chunking changes nothing
+    chunked = train(cfg, 1.0, decay, range(7))
+    for got in (batched, chunked):
+        for name in ("W", "b", "a", "W0", "loss", "train_accuracy", "steps", "converged", "diverged"):
+            assert np.array_equal(getattr(got, name), getattr(ref, name), equal_nan=True), name
+    assert sum(seen) == 7
+    assert len(set(ref.steps.tolist())) > 1 and ref.converged.sum() >= 2  # runs left the batch one by one

@@ -373,6 +373,40 @@ class Point:
             return self._Wf if self._Wt is None else None
         return self._Vf if self._Vt is None else None
 
+    def rounded_float(self, name: str):
+        """The float64 array ``W`` or ``V`` was read with (exact floats, or the
+        correctly rounded floats of decimal text), else None (an exact point):
+        for magnitude tests that tolerate rounding, at no conversion cost."""
+        return {"W": self._Wf, "V": self._Vf}[name]
+
+    def exact_colours(self, name: str = "W") -> np.ndarray:
+        """Integer matrix with ``C[a] == C[b]`` iff the exact entries of ``W``
+        (``V``) at a and b are equal, and ``C[a] < C[b]`` iff the entry at a is
+        smaller (colours ranked by value), without building Fractions for a
+        lazy point: text is compared as ``decimal.Decimal`` (exact for
+        decimals), exact floats as floats.
+
+        >>> Point.from_arrays([["0.10", "0.1", "-2"]]).exact_colours().tolist()
+        [[1, 1, 0]]
+        """
+        F, T, M = ((self._Wf, self._Wt, self._W) if name == "W" else (self._Vf, self._Vt, self._V))
+        if T is not None and M is None:
+            from decimal import Decimal
+
+            codes: dict = {}  # equal text first (cheap), then equal values among the distinct texts
+            text_code = np.fromiter((codes.setdefault(t, len(codes)) for t in T.ravel().tolist()),
+                                    dtype=np.int64, count=T.size)
+            values = list(map(Decimal, codes))
+            rank = {v: i for i, v in enumerate(sorted(set(values)))}
+            return np.array([rank[v] for v in values], dtype=np.int64)[text_code].reshape(T.shape)
+        elif M is None:
+            return np.unique(F, return_inverse=True)[1].reshape(F.shape).astype(np.int64)
+        else:
+            keys = M.ravel().tolist()
+        rank = {v: i for i, v in enumerate(sorted(set(keys)))}
+        return np.fromiter(map(rank.__getitem__, keys), dtype=np.int64, count=len(keys)).reshape(
+            (M if M is not None else F).shape)
+
     def float_W(self) -> np.ndarray:
         """``W`` as float64 (each entry ``float(q)``), without building the exact W of a lazy point."""
         return self._Wf.copy() if self._Wf is not None else float_matrix(self._W)
@@ -465,12 +499,12 @@ class Point:
         """Whether every nonzero entry lies in :attr:`FLOAT_RANGE`, so float64
         arithmetic neither overflows nor underflows (else use ``as_mp``)."""
         lo, hi = (Fraction(x) for x in self.FLOAT_RANGE)
-        for F in (self.exact_float("W"), self.exact_float("V")):
-            if F is not None:  # exact floats: the same comparisons, vectorised
+        for F in (self.rounded_float("W"), self.rounded_float("V")):
+            if F is not None:  # floats (exact, or text correctly rounded): the same comparisons, vectorised
                 A = np.abs(F[F != 0])
                 if not np.all((A >= self.FLOAT_RANGE[0]) & (A <= self.FLOAT_RANGE[1])):
                     return False
-        exact = [getattr(self, name) for name in ("W", "V") if self.exact_float(name) is None]
+        exact = [getattr(self, name) for name in ("W", "V") if self.rounded_float(name) is None]
         for M in (*exact, self.alpha, self.beta):
             for x in np.asarray(M).ravel():
                 if x != 0 and not (lo <= abs(x) <= hi):

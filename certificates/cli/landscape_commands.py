@@ -58,8 +58,8 @@ def row_norm_ratio(point) -> float:
 
     logs = []
     for name in ("W", "V"):
-        F = point.exact_float(name)
-        if F is not None:  # a lazy point: row maxima in float64 are the exact maxima
+        F = point.rounded_float(name)
+        if F is not None:  # a lazy point: row maxima in float64 are the maxima (to rounding, for a text point)
             rows = [Fraction(x) for x in np.abs(F).max(axis=1).tolist()]
         else:
             rows = [max(abs(x) for x in row) for row in getattr(point, name)]
@@ -115,8 +115,6 @@ def fallback_digits(point) -> int:
     """Working digits for a point float64 cannot carry: :data:`FALLBACK_DIGITS`
     plus twice the decimal dynamic range of its nonzero entries (sums of terms
     of sizes 10^300 and 1 need 600 digits to keep the small ones)."""
-    from fractions import Fraction
-
     from landscape.io import _log10
 
     logs = [_log10(x) for M in (point.W, point.V, point.alpha, point.beta)

@@ -57,6 +57,9 @@ def run_isotropy(args) -> common.Outcome:
         # a lazy point's floats are its exact entries: tolerance 0 (equal floats) is the exact
         # comparison of the rationals, without building k d Fractions
         H = isotropy(Wf, tol=0.0)
+    elif args.tol is None and point.rounded_float("W") is not None:
+        # a decimal-text point: exact colours from its text (Decimal comparisons), no Fractions
+        H = isotropy(point.exact_colours("W"))
     else:
         H = isotropy(point.W if args.tol is None else point.as_float()[0], tol=args.tol)
     standard = _standard_teacher(point)

@@ -288,3 +288,42 @@ def test_json_nesting_scan_matches_a_character_scanner():
         t = "".join(rng.choice(alphabet, size=int(rng.integers(0, 25))).tolist())
         for limit in (0, 1, 2, 3):
             assert _json_depth_ok(t, limit) == reference(t, limit), (t, limit)
+
+
+def test_exact_colours_rank_the_exact_values():
+    """Colours of a text, a float and an exact point against pairwise
+    comparisons of the Fractions (the oracle): equal iff equal, ordered by value."""
+    rng = np.random.default_rng(4)
+    vals = ["0.1", "0.10", "-2", "1e-1", "3", "0.3", "0", "-0.0", "2.5e0", ".3", "0.30000000000000000001"]
+    texts = [[vals[i] for i in rng.integers(0, len(vals), size=7)] for _ in range(6)]
+    floats = np.array([[float(t) for t in r] for r in texts])
+    for p, exact in ((Point.from_arrays(texts), _eager(texts)),
+                     (Point.from_arrays(floats), _fractions(floats)),
+                     (Point.from_arrays(_eager(texts)), _eager(texts))):
+        C, E = p.exact_colours().ravel(), exact.ravel()
+        for a in range(E.size):
+            for b in range(E.size):
+                assert (C[a] == C[b]) == (E[a] == E[b]) and (C[a] < C[b]) == (E[a] < E[b])
+
+
+def test_isotropy_command_on_a_text_point_is_the_exact_group(tmp_path):
+    """`isotropy --W a.csv` (exact colours from the text) against the group of
+    the exact Fractions; two decimals that round to the same float stay apart."""
+    from symmetry.isotropy import isotropy
+
+    from certificates.cli import main
+
+    W = np.asarray(type_a_point(7), dtype=float)
+    texts = [[repr(x) for x in row] for row in W.tolist()]
+    texts[0][1] = texts[0][1] + "00000000000000000001"  # same float, different decimal: breaks a symmetry
+    f = tmp_path / "a.csv"
+    f.write_text("\n".join(",".join(r) for r in texts) + "\n")
+    import contextlib
+    import io as _io
+    buf = _io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["isotropy", "--W", str(f), "--json"]) == 0
+    got = json.loads(buf.getvalue())
+    ref = isotropy(_eager(texts))
+    assert (got["order"], got["name"], got["fix_dim"]) == (ref.order, ref.name, ref.fix_dim)
+    assert ref.order < isotropy(W).order  # the text really differs from its floats

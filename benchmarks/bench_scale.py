@@ -137,13 +137,18 @@ elif case == "follow":
     pts = cp.follow_family("d-1,1", [6, d], start=start)
     t = time.perf_counter() - t0
     extra["reached"] = pts[-1].family.d if pts else None
-elif case.startswith("cmd_"):  # the whole command on a type-A .npy point, in-process
+elif case.startswith(("cmd_", "csvcmd_")):  # the whole command on a type-A .npy / .csv point, in-process
     import contextlib, io, os, tempfile
     from certificates.cli import main
-    cmd = case[4:]
+    cmd = case.split("_", 1)[1]
     tmp = tempfile.mkdtemp()
-    f = os.path.join(tmp, "w.npy")
-    np.save(f, type_a(d))
+    if case.startswith("cmd_"):
+        f = os.path.join(tmp, "w.npy")
+        np.save(f, type_a(d))
+    else:  # decimal text: each float's shortest repr (the exact value is that decimal)
+        f = os.path.join(tmp, "w.csv")
+        with open(f, "w") as fh:
+            fh.write("\n".join(",".join(map(repr, row)) for row in np.asarray(type_a(d), dtype=float).tolist()))
     argv = [cmd, "--W", f, "--json"] + (["--out", os.path.join(tmp, "c.json")] if cmd == "certify" else [])
     buf = io.StringIO()
     t0 = time.perf_counter()
@@ -186,6 +191,10 @@ NOTES = """
   argument parsing, reading the point, the work, the JSON; not the interpreter's start-up), type-A point
   saved as float64 `.npy`.  New: the reader keeps the float64 array and builds exact Fractions only on
   first access (`landscape.io.Point`); family points never build them.
+- *command ... (.csv)*: the same on the point written as decimal text (each float's shortest repr).
+  New: the reader validates the text in bulk, keeps the correctly rounded floats and the text, and
+  builds the exact Fractions (the decimals) only on first access; isotropy takes exact colours from
+  the text.
 
 Subgroup enumeration (issue item 4) is not changed: `subgroups` (5,5) and (6,6) are as before.
 """
@@ -255,6 +264,15 @@ def main(argv=None):
         ("command `isotropy --W` (.npy), type A, d = 3", "cmd_isotropy", 3, True, 300),
         ("command `isotropy --W` (.npy), type A, d = 200", "cmd_isotropy", 200, True, 300),
         ("command `isotropy --W` (.npy), type A, d = 1000", "cmd_isotropy", 1000, big, 900),
+        ("command `certify --W` (.npy), type A, d = 5000", "cmd_certify", 5000, False, 900),
+        ("command `spectrum --W` (.npy), type A, d = 5000", "cmd_spectrum", 5000, False, 900),
+        ("command `isotropy --W` (.npy), type A, d = 5000", "cmd_isotropy", 5000, False, 900),
+        ("command `certify --W` (.csv), type A, d = 1000", "csvcmd_certify", 1000, big, 900),
+        ("command `spectrum --W` (.csv), type A, d = 1000", "csvcmd_spectrum", 1000, big, 900),
+        ("command `isotropy --W` (.csv), type A, d = 1000", "csvcmd_isotropy", 1000, big, 900),
+        ("command `certify --W` (.csv), type A, d = 5000", "csvcmd_certify", 5000, False, 900),
+        ("command `spectrum --W` (.csv), type A, d = 5000", "csvcmd_spectrum", 5000, False, 900),
+        ("command `isotropy --W` (.csv), type A, d = 5000", "csvcmd_isotropy", 5000, False, 900),
     ]
     if args.cases:
         plan = [row for row in plan if row[1] in args.cases.split(",")]

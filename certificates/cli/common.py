@@ -47,6 +47,23 @@ def add_point_options(parser, required: bool = True) -> None:
     parser.add_argument("--V", dest="V", metavar="FILE", help="teacher matrix file (overrides V in --W)")
 
 
+def add_run_options(parser, out_help: str, resume_help: str) -> None:
+    """``--workers``, ``--scheduler``, ``--out``, ``--resume``: the options every
+    seeded experiment shares (:mod:`landscape.runs` runs them)."""
+    parser.add_argument("--workers", type=int, default=1, help="local worker processes")
+    parser.add_argument("--scheduler", default=None, metavar="ADDR", help="dask.distributed scheduler address")
+    parser.add_argument("--out", default=None, metavar="FILE", help=out_help)
+    parser.add_argument("--resume", default=None, metavar="FILE", help=resume_help)
+
+
+def add_progress_options(parser) -> None:
+    """``--progress`` / ``--no-progress`` (default: a bar when stderr is a terminal)."""
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument("--progress", dest="progress", action="store_true", default=None,
+                          help="progress bar on stderr (default: when stderr is a terminal)")
+    progress.add_argument("--no-progress", dest="progress", action="store_false")
+
+
 def add_precision_option(parser) -> None:
     parser.add_argument("--precision", type=int, default=None, metavar="P",
                         help="significant decimal digits (mpmath); JSON numbers become decimal strings")

@@ -17,7 +17,7 @@ import tempfile
 
 from landscape.dynamics import MAX_D, MAX_K, PROTOCOLS, Experiment, get_protocol, run_experiment, summarise_size
 
-from .common import FIGURE_SUFFIXES, Outcome, UsageError, check_output_path
+from .common import FIGURE_SUFFIXES, Outcome, UsageError, add_progress_options, add_run_options, check_output_path
 
 #: Sizes in one ``--k``/``--d`` specification.
 MAX_VALUES = 500
@@ -49,11 +49,8 @@ def register(sub) -> None:
     p.add_argument("--no-polish", dest="polish", action="store_false",
                    help="plain GD to the end (no Newton polish near strict minima)")
     p.add_argument("--chunk", type=int, default=100, help="runs per task (results do not depend on it)")
-    p.add_argument("--workers", type=int, default=1, help="local worker processes")
-    p.add_argument("--scheduler", default=None, metavar="ADDR", help="dask.distributed scheduler address")
-    p.add_argument("--out", default=None, metavar="FILE",
-                   help="JSON-lines file of the runs (one line per finished chunk; default: a temporary file)")
-    p.add_argument("--resume", default=None, metavar="FILE", help="continue an interrupted experiment's file")
+    add_run_options(p, "JSON-lines file of the runs (one line per finished chunk; default: a temporary file)",
+                    "continue an interrupted experiment's file")
     p.add_argument("--no-certify", dest="certify", action="store_false", help="skip the certificates")
     p.add_argument("--cert-dir", default=None, metavar="DIR",
                    help="certificate directory (default: <out>.certs, or gd-certificates without --out)")
@@ -62,10 +59,7 @@ def register(sub) -> None:
                    "reported as not attempted)")
     p.add_argument("--prec", type=int, default=192, metavar="BITS", help="certificate ball precision (bits)")
     p.add_argument("--figure", default=None, metavar="PNG", help="spurious fraction against k (a sweep)")
-    progress = p.add_mutually_exclusive_group()
-    progress.add_argument("--progress", dest="progress", action="store_true", default=None,
-                          help="progress bar on stderr (default: when stderr is a terminal)")
-    progress.add_argument("--no-progress", dest="progress", action="store_false")
+    add_progress_options(p)
     p.set_defaults(handler=run_gd)
 
 

@@ -13,7 +13,7 @@ import os
 from landscape.finite_sample import (MAX_D, MAX_M, MAX_N, MAX_RUNS, MAX_STEPS, REFERENCE, plot_width_experiment,
                                      width_experiment)
 
-from .common import FIGURE_SUFFIXES, Outcome, UsageError, check_output_path
+from .common import FIGURE_SUFFIXES, Outcome, UsageError, add_progress_options, add_run_options, check_output_path
 
 #: Values in one ``--samples``/``--m`` specification.
 MAX_VALUES = 64
@@ -43,15 +43,9 @@ def register(sub) -> None:
     p.add_argument("--segment", type=int, default=500, help="steps between two inspections (default 500)")
     p.add_argument("--threshold", type=float, default=0.5,
                    help="m*(n): smallest width from which at least this fraction reaches zero (default 0.5)")
-    p.add_argument("--workers", type=int, default=1, help="local worker processes")
-    p.add_argument("--scheduler", default=None, metavar="ADDR", help="dask.distributed scheduler address")
-    p.add_argument("--out", default=None, metavar="FILE", help="JSON-lines results file (default: temporary)")
-    p.add_argument("--resume", default=None, metavar="FILE", help="continue an interrupted experiment's file")
+    add_run_options(p, "JSON-lines results file (default: temporary)", "continue an interrupted experiment's file")
     p.add_argument("--figure", default=None, metavar="PNG", help="fraction vs m, and m*(n) beside Zou & Gu")
-    progress = p.add_mutually_exclusive_group()
-    progress.add_argument("--progress", dest="progress", action="store_true", default=None,
-                          help="progress bar on stderr (default: when stderr is a terminal)")
-    progress.add_argument("--no-progress", dest="progress", action="store_false")
+    add_progress_options(p)
     p.set_defaults(handler=run_gd_finite)
 
 

@@ -22,7 +22,7 @@ from landscape.robustness import (
     toy_line,
 )
 
-from .common import FIGURE_SUFFIXES, Outcome, UsageError, check_output_path
+from .common import FIGURE_SUFFIXES, Outcome, UsageError, add_progress_options, add_run_options, check_output_path
 
 #: Longest list accepted by --init-scale / --weight-decay.
 MAX_LIST = 100
@@ -56,19 +56,12 @@ def register(sub) -> None:
                    help="random rotation of the subspace or the first r coordinates")
     p.add_argument("--max-distance", type=float, default=1e4,
                    help="bound of the flip search along the orthogonal gradient (beyond: 'no flip')")
-    p.add_argument("--workers", type=int, default=1, help="local worker processes")
-    p.add_argument("--scheduler", default=None, metavar="ADDR", help="dask.distributed scheduler address")
-    p.add_argument("--out", default=None, metavar="FILE",
-                   help="JSON-lines results file, one line per finished cell (default: a temporary file)")
-    p.add_argument("--resume", default=None, metavar="FILE",
-                   help="continue an interrupted sweep's results file (started if missing, as for gd)")
+    add_run_options(p, "JSON-lines results file, one line per finished cell (default: a temporary file)",
+                    "continue an interrupted sweep's results file (started if missing, as for gd)")
     p.add_argument("--figure", default=None, metavar="PNG", help="plot of the medians against the init scale")
     p.add_argument("--toy-figure", default=None, metavar="PNG",
                    help="also draw the paper's toy case (data on a line in R^2; decision boundaries)")
-    progress = p.add_mutually_exclusive_group()
-    progress.add_argument("--progress", dest="progress", action="store_true", default=None,
-                          help="progress bar on stderr (default: when stderr is a terminal)")
-    progress.add_argument("--no-progress", dest="progress", action="store_false")
+    add_progress_options(p)
     p.set_defaults(handler=run_robustness)
 
 

@@ -11,7 +11,13 @@ Also measured in the same run, against the obvious alternative:
   by 60 bisection steps (what one writes first; it may skip a flip between
   two grid points, the exact search cannot);
 * the gaussian cell's batched GD (one ``gradient_descent`` call for all
-  seeds) against one call per seed.
+  seeds) against one call per seed;
+* the finite cell's training: all seeds in one call (per-run samples, the
+  engine's ``takes_active`` protocol) against one call per seed
+  (``train(..., per_seed=True)``, the former path), with a bit-for-bit
+  comparison of the endpoints.
+
+``--only finite`` runs the last comparison alone.
 
 Absolute times vary between machines (and with the load of a shared one);
 the ratios measured in the same run are the figures to quote.
@@ -72,8 +78,27 @@ def grid_then_bisect(W, b, a, X, U, tmax, grid=10_000, steps=60):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--only", choices=("all", "finite"), default="all")
     args = parser.parse_args()
     print(f"# bench_robustness  python {platform.python_version()}  numpy {np.__version__}  {platform.machine()}")
+    if args.only == "all":
+        cells_and_searches(args)
+    finite_batched_vs_per_seed(args)
+
+
+def finite_batched_vs_per_seed(args):
+    for seeds, extra in ((args.seeds, {}), (4 * args.seeds, {}), (4 * args.seeds, {"width": 20, "samples": 50})):
+        cfg = ProbeConfig(setting="finite", d=20, r=4, steps=2000, **extra).checked()
+        t_seed, a = timed(lambda: train(cfg, 1.0, 1e-3, range(seeds), per_seed=True))
+        t_batch, b = timed(lambda: train(cfg, 1.0, 1e-3, range(seeds)))
+        same = all(np.array_equal(getattr(a, f), getattr(b, f), equal_nan=True)
+                   for f in ("W", "b", "a", "loss", "train_accuracy", "steps", "converged", "diverged"))
+        print(f"finite training, width {cfg.width}, samples {cfg.samples}, d 20, {seeds} seeds x 2000 steps: "
+              f"one call per seed {t_seed:.2f} s, batched {t_batch:.2f} s: ratio {t_seed / t_batch:.1f}x; "
+              f"endpoints bit-identical: {same}")
+
+
+def cells_and_searches(args):
 
     for setting, extra in (("gaussian", {}), ("finite", {})):
         cfg = ProbeConfig(setting=setting, d=20, r=4, steps=2000, **extra).checked()

@@ -63,6 +63,9 @@ __all__ = ["LOSSES", "EmpiricalObjective", "forward", "input_gradient", "preacti
 
 #: Loss names accepted by :class:`EmpiricalObjective`.
 LOSSES = ("square", "logistic", "exponential")
+#: Runs are evaluated in blocks of at most this many floats of ``runs · n · max(k, d)``
+#: (one ``(runs, n, k)`` temporary: ~256 KB, cache-sized; benchmarks/bench_robustness.py).
+BLOCK_FLOATS = 32768
 
 
 def _batched(A, name, ndim):
@@ -256,6 +259,19 @@ class EmpiricalObjective:
         W, b, a = self.unpack(params, active)
         B = W.shape[0]
         X, y = self._data(B, active)
+        step = max(1, int(BLOCK_FLOATS // (self.n * max(W.shape[1], W.shape[2]))))
+        if B <= step:
+            return self._evaluate(X, y, W, b, a)
+        # blocks of runs: the (runs, n, k) temporaries stay in cache (same numbers: nothing mixes runs)
+        parts = []
+        for lo in range(0, B, step):
+            sl = slice(lo, lo + step)
+            parts.append(self._evaluate(X if X.ndim == 2 else X[sl], y if y.ndim == 1 else y[sl], W[sl],
+                                        None if b is None else b[sl], a[sl]))
+        loss = np.concatenate([p[0] for p in parts])
+        return loss, tuple(np.concatenate([p[1][i] for p in parts]) for i in range(len(parts[0][1])))
+
+    def _evaluate(self, X, y, W, b, a):
         Z = preactivations(X, W, b)  # (B, n, k)
         act = np.maximum(Z, 0.0)
         f = np.matmul(act, a[:, :, None])[..., 0]

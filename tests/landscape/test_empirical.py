@@ -106,7 +106,7 @@ def test_bad_input():
 
 
 @pytest.mark.parametrize("fixed", [False, True])
-def test_per_run_data_with_active_runs(fixed):
+def test_per_run_data_with_active_runs(fixed, monkeypatch):
     # the engine's takes_active protocol: rows of params belong to the runs `active` of the per-run data;
     # oracle: one objective per run on its own sample
     B, n, k, d = 5, 7, 3, 2
@@ -126,6 +126,11 @@ def test_per_run_data_with_active_runs(fixed):
         assert L1[0] == L[row]
         assert all(np.array_equal(g[row:row + 1], h) for g, h in zip(grads, g1))
         assert single.accuracy(sub)[0] == obj.accuracy(params, active=active)[row]
+    import landscape.empirical as emp
+
+    monkeypatch.setattr(emp, "BLOCK_FLOATS", n * k)  # one run per block: the same numbers
+    L2, grads2 = obj(params, active=active)
+    assert np.array_equal(L2, L) and all(np.array_equal(g, h) for g, h in zip(grads, grads2))
     with pytest.raises(InputError, match="active"):
         obj(params, active=np.array([0, 1]))
     with pytest.raises(InputError, match="active"):

@@ -230,7 +230,10 @@ def test_finite_batched_is_bit_identical_to_per_seed(tol, decay, step, monkeypat
     ref = train(cfg, 1.0, decay, range(7), per_seed=True)
     seen = []
     batched = train(cfg, 1.0, decay, range(7), progress=seen.append)
+    import landscape.empirical as emp
+
     monkeypatch.setattr(rob, "MAX_BATCH_ARRAY", 3 * 20 * 8)  # three seeds per batch: chunking changes nothing
+    monkeypatch.setattr(emp, "BLOCK_FLOATS", 2 * 20 * 8)  # nor do the objective's blocks of two runs
     chunked = train(cfg, 1.0, decay, range(7))
     for got in (batched, chunked):
         for name in ("W", "b", "a", "W0", "loss", "train_accuracy", "steps", "converged", "diverged"):

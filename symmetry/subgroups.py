@@ -41,6 +41,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError, OutOfReachError
+from .goursat import (conjugate_inside, isotropy_types, partition_form, projection_class,
+                      projections_below)
 from .isotropy import Isotropy, group_from_colours
 
 __all__ = [
@@ -53,10 +55,18 @@ __all__ = [
     "write_graphml",
     "write_png",
     "MAX_GROUP_ORDER",
+    "MAX_SIDE",
+    "MAX_LATTICE_CELLS",
 ]
 
-#: Largest |Γ| = k!·d! handled (k = d = 5).
+#: Largest |Γ| = k!·d! handled by ``method="elements"`` (k = d = 5).
 MAX_GROUP_ORDER = 14400
+
+#: Largest k and d handled by ``method="goursat"`` (tables of S_n for n ≤ 6).
+MAX_SIDE = 6
+
+#: Largest k·d for which ``method="goursat"`` computes the lattice by default.
+MAX_LATTICE_CELLS = 36
 
 
 @dataclass
@@ -68,7 +78,7 @@ class SubgroupClass:
     index : int
         Position in :attr:`SubgroupLattice.classes` (sorted by decreasing order).
     partition : tuple of int
-        Canonical closed partition of the cells (row-major, classes labelled by
+        Canonical closed partition of the cells (:func:`symmetry.goursat.partition_form`; row-major, classes labelled by
         first appearance): the orbit partition of the representative.
     group : Isotropy
         The representative: generators, orbits, name (see :mod:`symmetry.isotropy`).
@@ -137,6 +147,8 @@ class SubgroupLattice:
     classes: list
     hasse: object
     seconds: float
+    #: False when the Hasse diagram was not computed (``hasse`` then has no edges).
+    has_lattice: bool = True
 
     @property
     def count(self) -> int:
@@ -148,7 +160,9 @@ class SubgroupLattice:
             "d": self.d,
             "count": self.count,
             "classes": [c.to_dict() for c in self.classes],
-            "hasse_edges": sorted([int(a), int(b)] for a, b in self.hasse.edges),
+            "lattice": self.has_lattice,
+            "hasse_edges": (sorted([int(a), int(b)] for a, b in self.hasse.edges)
+                            if self.has_lattice else None),
         }
 
 
@@ -281,13 +295,26 @@ def _classes_of(labels) -> list:
     return [np.array(v) for v in groups.values()]
 
 
-def subgroups(k: int, d: int) -> SubgroupLattice:
+def subgroups(k: int, d: int, method: str = "goursat", lattice: bool | None = None) -> SubgroupLattice:
     """Conjugacy classes of isotropy subgroups of S_k × S_d and their inclusion lattice.
 
     Parameters
     ----------
     k, d : int
-        Matrix shape (rows are neurons).  Requires ``k!·d! ≤ MAX_GROUP_ORDER``.
+        Matrix shape (rows are neurons).  ``method="goursat"``: ``k, d ≤ MAX_SIDE``;
+        ``method="elements"``: ``k!·d! ≤ MAX_GROUP_ORDER``.
+    method : {"goursat", "elements"}
+        ``"goursat"`` (default): the classes from their structure
+        (:func:`symmetry.goursat.isotropy_types`: Young kernels and the graph of a
+        faithful representation), the lattice by a backtracking test of
+        ``A^g ⊆ B`` (:func:`symmetry.goursat.conjugate_inside`); no listing of
+        S_k × S_d.  ``"elements"``: the reference upward search over closed
+        partitions with all of S_k × S_d listed (module docstring).  Both give the
+        same classes, representatives, names and Hasse diagram.
+    lattice : bool or None
+        Compute the Hasse diagram (``None``: when ``k·d ≤ MAX_LATTICE_CELLS`` for
+        the goursat method, always for the elements method).  Without it,
+        ``hasse`` has the classes as nodes and no edges and ``has_lattice`` is False.
 
     Returns
     -------
@@ -298,9 +325,10 @@ def subgroups(k: int, d: int) -> SubgroupLattice:
     Raises
     ------
     InputError
-        If k or d is not a positive integer.
+        If k or d is not a positive integer, or the method is unknown.
     OutOfReachError
-        If ``k!·d!`` exceeds ``MAX_GROUP_ORDER``.
+        If the size is above the method's limit, or the lattice is asked for
+        above ``MAX_LATTICE_CELLS`` cells.
 
     Examples
     --------
@@ -312,18 +340,39 @@ def subgroups(k: int, d: int) -> SubgroupLattice:
     """
     import time
 
-    import networkx as nx
-
     for name, v in (("k", k), ("d", d)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise InputError(f"{name} must be a positive integer, got {str(v)[:30]}")
+    if method not in ("goursat", "elements"):
+        raise InputError(f"method must be 'goursat' or 'elements', got {str(method)[:30]!r}")
     k, d = int(k), int(d)
+    if method == "goursat":
+        if k > MAX_SIDE or d > MAX_SIDE:
+            raise OutOfReachError(
+                f"subgroups(k={k}, d={d}): only k, d <= {MAX_SIDE} are in reach "
+                f"(method 'elements': k!*d! <= {MAX_GROUP_ORDER})")
+        if lattice is None:
+            lattice = k * d <= MAX_LATTICE_CELLS
+        elif lattice and k * d > MAX_LATTICE_CELLS:
+            raise OutOfReachError(
+                f"the inclusion lattice is in reach only for k*d <= {MAX_LATTICE_CELLS} (here {k * d}); "
+                "the classes are (lattice=False)")
+        t0 = time.perf_counter()
+        reps = [t.partition for t in isotropy_types(k, d)]
+        out = _assemble(k, d, reps, None, t0, lattice)
+        return out
     size = _bounded_order(k, d)
     if size > MAX_GROUP_ORDER:
         raise OutOfReachError(
-            f"subgroups(k={k}, d={d}) enumerates |S_k x S_d| = {size} elements explicitly; "
+            f"subgroups(k={k}, d={d}, method='elements') enumerates |S_k x S_d| = {size} elements explicitly; "
             f"only sizes with k!*d! <= {MAX_GROUP_ORDER} (all k, d <= 4 and k = d = 5) are in reach")
     t0 = time.perf_counter()
+    reps, relations, E = _upward_search(k, d)
+    return _assemble(k, d, reps, relations, t0, lattice is not False, E)
+
+
+def _upward_search(k: int, d: int):
+    """The reference search (module docstring): class partitions and step relations (b ⊇ a)."""
     n = k * d
     E = group_elements(k, d)
     Einv = np.argsort(E, axis=1)
@@ -359,19 +408,35 @@ def subgroups(k: int, d: int) -> SubgroupLattice:
                 reps.append(c)
                 queue.append(c)
             relations.add((b, a))  # class b (bigger group) contains a conjugate of class a
-    # representatives, sizes of conjugacy classes
+    return reps, relations, E
+
+
+def _assemble(k, d, reps, relations, t0, lattice: bool, E=None) -> SubgroupLattice:
+    """Classes from one partition per class (any member): canonical representative
+    (:func:`symmetry.goursat.partition_form`), group, names, sizes; the Hasse diagram from
+    ``relations`` (pairs (b, a): class b contains a conjugate of class a, indices into reps)
+    or, when None and ``lattice``, from :func:`symmetry.goursat.conjugate_inside`."""
+    import time
+
+    import networkx as nx
+
+    gamma = math.factorial(k) * math.factorial(d)
     info = []
     for t, rep in enumerate(reps):
-        labels = np.array(rep, dtype=np.int64)
+        form = partition_form(rep, k, d)
+        labels = np.array(form.labels, dtype=np.int64)
         H = group_from_colours(labels.reshape(k, d))
-        stab = int(np.count_nonzero((labels[E] == labels[None, :]).all(axis=1)))
-        if stab != H.order:  # two independent computations of |K|
-            raise AssertionError(f"stabiliser order {stab} != search order {H.order} for {rep}")
-        relabelled = _first_occurrence(labels[E])
-        setwise = int(np.count_nonzero((relabelled == _first_occurrence(labels[None, :])).all(axis=1)))
-        conj = E.shape[0] // setwise
-        info.append((t, rep, H, conj))
+        if E is not None:  # two independent computations of |K| and of the normaliser
+            stab = int(np.count_nonzero((labels[E] == labels[None, :]).all(axis=1)))
+            setwise = int(np.count_nonzero((_first_occurrence(labels[E])
+                                            == _first_occurrence(labels[None, :])).all(axis=1)))
+            if stab != H.order or setwise != form.setwise_order:
+                raise AssertionError(f"stabiliser {stab} / {H.order}, normaliser {setwise} / "
+                                     f"{form.setwise_order} disagree for {rep}")
+        info.append((t, form.labels, H, gamma // form.setwise_order))
     info.sort(key=lambda x: (-x[2].order, x[2].fix_dim, x[1]))
+    if len({x[1] for x in info}) != len(info):
+        raise AssertionError("two class representatives have the same canonical form")
     new_index = {t: i for i, (t, *_rest) in enumerate(info)}
     classes = [SubgroupClass(i, rep, H, conj) for i, (t, rep, H, conj) in enumerate(info)]
     for c, label in zip(classes, _distinct_names(classes)):
@@ -380,10 +445,54 @@ def subgroups(k: int, d: int) -> SubgroupLattice:
     for c in classes:
         G.add_node(c.index, order=c.order, fix_dim=c.fix_dim, name=c.name,
                    generators=json.dumps([[list(p), list(r)] for p, r in c.generators]))
-    G.add_edges_from((new_index[b], new_index[a]) for b, a in relations)
-    H = nx.transitive_reduction(G)
-    H.add_nodes_from(G.nodes(data=True))
-    return SubgroupLattice(k, d, classes, H, time.perf_counter() - t0)
+    if relations is not None:
+        G.add_edges_from((new_index[b], new_index[a]) for b, a in relations)
+    elif lattice:
+        G.add_edges_from(_inclusions(k, d, classes))
+    if lattice:
+        H = nx.transitive_reduction(G)
+        H.add_nodes_from(G.nodes(data=True))
+    else:
+        H = G
+    return SubgroupLattice(k, d, classes, H, time.perf_counter() - t0, has_lattice=lattice)
+
+
+def _inclusions(k: int, d: int, classes) -> set:
+    """All pairs (b, a) with a conjugate of class a inside class b (a ≠ b).
+
+    Classes are taken from the largest order down; for A, the candidates B are
+    tried from the smallest order up, and a B already above some C ≥ A is
+    added without a test (transitivity).  Cheap necessary conditions come first:
+    |A| divides |B|, dim Fix(A) > dim Fix(B), row and column projections
+    contained up to conjugacy in S_k and S_d."""
+    from .permgroups import symmetric_group
+
+    Gk, Gd = symmetric_group(k), symmetric_group(d)
+    proj = [(projection_class(Gk, [p for p, _ in c.generators] or [tuple(range(k))]),
+             projection_class(Gd, [r for _, r in c.generators] or [tuple(range(d))])) for c in classes]
+    parts = [np.array(c.partition).reshape(k, d) for c in classes]
+    row_reps = [[o[0] for o in c.group.row_orbits] for c in classes]
+    up: dict = {}
+    rel = set()
+    order = sorted(range(len(classes)), key=lambda i: -classes[i].order)
+    for a in order:
+        A = classes[a]
+        above: set = set()
+        implied: set = set()
+        for b in sorted((b for b in range(len(classes)) if classes[b].order > A.order),
+                        key=lambda b: classes[b].order):
+            B = classes[b]
+            if b in implied:
+                above.add(b)
+                continue
+            if B.order % A.order or B.fix_dim >= A.fix_dim or not projections_below(k, d, proj[a], proj[b]):
+                continue
+            if conjugate_inside(parts[a], parts[b], row_reps[b]):
+                above.add(b)
+                implied |= up[b]
+        up[a] = above
+        rel |= {(b, a) for b in above}
+    return rel
 
 
 def _bounded_order(k: int, d: int) -> int:

@@ -14,6 +14,12 @@ look like).  Measured in the same run:
   Δ-partition, spectra).
 
 The ratio batch / per-endpoint is printed; nothing is asserted (timings depend on the machine).
+
+Over-parameterised endpoints (``--overparam``, k = d + 1): 2/3 split teachers as GD leaves them at
+L ~ 1e-13 (copies of one teacher row turned ~2e-4 rad apart, their sum on the row) and 1/3 type A
+with its odd neuron split exactly, moved and perturbed as above.  ``classify_endpoints`` with the
+loss-tied split rule (default) against the strict ``1e-6`` direction rule alone (``global_tol=0``:
+no endpoint is a global candidate, which is what the classifier did before): time and families.
 """
 
 from __future__ import annotations
@@ -38,11 +44,53 @@ def endpoints(d: int, B: int, seed: int = 0) -> np.ndarray:
     return np.stack(Ws)
 
 
+def split_endpoints(d: int, B: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    A = type_a_point(d)
+    odd = int(np.argmin(np.abs(np.diag(A)) / np.linalg.norm(A, axis=1)))
+    Ws = []
+    for b in range(B):
+        if b % 3:
+            W = np.vstack([np.eye(d), np.zeros((1, d))])
+            t, theta = rng.uniform(0.2, 0.8), rng.uniform(1e-4, 3e-4)
+            z = rng.standard_normal(d)
+            z[0] = 0.0
+            z /= np.linalg.norm(z)
+            u, v = np.cos((1 - t) * theta) * W[0] + np.sin((1 - t) * theta) * z, \
+                np.cos(t * theta) * W[0] - np.sin(t * theta) * z
+            s = t * u[0] + (1 - t) * v[0]
+            W[0], W[d] = t * u / s, (1 - t) * v / s
+        else:
+            W = np.vstack([A, 0.4 * A[odd]])
+            W[odd] *= 0.6
+        Ws.append(act(random_element(d + 1, d, rng), W) + 1e-12 * rng.standard_normal((d + 1, d)))
+    return np.stack(Ws)
+
+
+def overparam(ds, runs) -> None:
+    print(f"{'k':>3} {'d':>3} {'runs':>5} {'loss-tied [s]':>14} {'strict [s]':>11}  families (loss-tied | strict)")
+    for d in ds:
+        Ws = split_endpoints(d, runs)
+        t = time.perf_counter()
+        c = classify_endpoints(Ws, spectra=False)
+        t_new = time.perf_counter() - t
+        t = time.perf_counter()
+        c0 = classify_endpoints(Ws, spectra=False, global_tol=0.0)
+        t_old = time.perf_counter() - t
+        print(f"{d + 1:>3} {d:>3} {runs:>5} {t_new:>14.2f} {t_old:>11.2f}  {len(c.families)} families, "
+              f"global {c.global_count}, spurious {c.spurious_count} | {len(c0.families)} families, "
+              f"global {c0.global_count}")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--d", default="10,20")
     ap.add_argument("--runs", type=int, default=500)
+    ap.add_argument("--overparam", action="store_true", help="only the k = d + 1 comparison")
     args = ap.parse_args(argv)
+    if args.overparam:
+        overparam([int(x) for x in args.d.split(",")], args.runs)
+        return
     print(f"{'k=d':>4} {'runs':>5} {'per-endpoint [s]':>17} {'batch [s]':>10} {'ratio':>6} {'classify [s]':>13} "
           f"{'ms/endpoint':>12}  families")
     for d in (int(x) for x in args.d.split(",")):

@@ -62,7 +62,15 @@ capped at :data:`SPLIT_ANGLE_CAP`) are merged, and rows whose whole function
 exact cost ``½‖f_W − f_R‖²`` (closed-form loss of W against the merged point
 R) is ``≤ global_tol``.  Then ``½‖f_R − f_V‖² ≤ (√L + √cost)² ≤ 4·global_tol``
 by the triangle inequality in L²(N(0, I)), and the run is global when R is a
-row permutation of V within ``match_tol``.  All global runs form one family
+row permutation of V within ``match_tol``.  The loss also controls that
+distance: for k = n the global minimum is non-degenerate (Safran, Yehudai &
+Shamir 2021: strongly convex around it), with smallest Hessian eigenvalue
+``λ* = 1/4 − 1/(2π) ≈ 0.0908`` at ``V = I_d`` (checked with the dense Hessian
+for d = 2..9; SPEC.md), so to second order
+``‖R − P V‖_F ≤ √(2 L(R)/λ*) ≤ √(2/λ*) (√L + √cost)``, at most
+``√(8·global_tol/λ*) ≈ 9.4e-4`` at the default ``global_tol = 1e-8`` --
+inside the default ``match_tol = 1e-3`` (GD endpoints at L ≈ 1e-13 have
+``‖R − P V‖ ≈ 1e-8``; ``tests/landscape/test_endpoints.py`` checks the bound).  All global runs form one family
 (rows put in teacher order).  Endpoints with ``L > global_tol`` (spurious
 points, including split ones such as type A with its bad neuron split) are
 merged by the strict ``1e-6`` rule only, exactly as before.

@@ -332,3 +332,26 @@ def test_published_k7_minimum_and_its_split():
     c2 = classify_endpoints(np.stack([act(random_element(8, 7, rng), S) for _ in range(2)]), spectra=False)
     assert len(c2.families) == 1 and c2.global_count == 0 and c2.families[0].degenerate
     assert abs(c2.families[0].loss - f.loss) < 1e-12  # splitting keeps the function
+
+
+def test_merged_rows_are_within_the_loss_bound_of_the_teacher():
+    # module docstring: ‖R − P V‖_F ≤ √(2/λ*) (√L + √cost), λ* = 1/4 − 1/(2π) the smallest Hessian
+    # eigenvalue at I_d (dense oracle here); GD-like split points with their merged rows moved off the teacher
+    from landscape.endpoints import _structure
+
+    rng = np.random.default_rng(11)
+    for d in (3, 5):
+        lam = np.linalg.eigvalsh(hessian(np.eye(d)))[0]
+        assert abs(lam - (0.25 - 1 / (2 * np.pi))) < 1e-12
+        for eps in (1e-6, 1e-5):
+            W = random_split_teacher(d, 1, rng, 3e-4)
+            L0 = loss(W)
+            W = W + eps * rng.standard_normal(W.shape)
+            L = loss(W)
+            R, _a, split, _n, cost, _g = _structure(W, None, L, 1e-8)
+            assert split and R.shape == (d, d) and cost is not None
+            P = np.zeros((d, d))
+            P[np.arange(d), np.argmax(np.abs(R), axis=1)] = 1.0
+            dist = np.linalg.norm(R - P)
+            bound = np.sqrt(2 / lam) * (np.sqrt(L) + np.sqrt(cost))
+            assert dist <= bound and L > L0  # the perturbation is seen by the loss and bounded by it

@@ -519,16 +519,18 @@ def projections_below(k: int, d: int, a, b) -> bool:
     return bool(_class_below(symmetric_group(k))[a[0], b[0]] and _class_below(symmetric_group(d))[a[1], b[1]])
 
 
-def conjugate_inside(PA, PB, row_reps_B=None) -> bool:
+def conjugate_inside(PA, PB, first_rows=None) -> bool:
     """Whether a conjugate of A = Stab(PA) lies in B = Stab(PB), for closed partitions PA, PB.
 
     ``A^g ⊆ B`` iff the partition ``PB∘g`` is constant on the classes of PA
     (A then preserves the colouring PB∘g, whose stabiliser is a conjugate of B).
     Backtracking over g = (π, ρ): rows and columns are assigned alternately,
     every cell whose row and column are both assigned fixes the B-class of its
-    A-class, and a contradiction cuts the branch.  Left multiplication by B
-    keeps a solution a solution, so ``π(0)`` runs over one row per B-orbit
-    (``row_reps_B``, default all rows).
+    A-class, and a contradiction cuts the branch.  Identical rows of PA (the
+    row kernel of A, a Young subgroup) must go to identical rows of PB (it lies
+    in the kernel of the conjugate of B); likewise columns.  The solutions are
+    closed under left multiplication by B, so ``π(0)`` may run over one row per
+    B-orbit (``first_rows``; default: every row).
 
     Examples
     --------
@@ -541,8 +543,11 @@ def conjugate_inside(PA, PB, row_reps_B=None) -> bool:
     """
     PA, PB = np.asarray(PA), np.asarray(PB)
     k, d = PA.shape
-    A = np.unique(PA.ravel(), return_inverse=True)[1].reshape(k, d).tolist()
-    Bm = PB.tolist()
+    A = np.unique(PA.ravel(), return_inverse=True)[1].reshape(k, d)
+    B = np.unique(PB.ravel(), return_inverse=True)[1].reshape(k, d)
+    prev_rA, prev_cA = _previous_in_block(A), _previous_in_block(A.T)
+    block_rB, block_cB = _block_ids(B), _block_ids(B.T)
+    A, Bm = A.tolist(), B.tolist()
     val = [-1] * (max(max(r) for r in A) + 1)
     pi, rho = [-1] * k, [-1] * d
     used_r, used_c = [False] * k, [False] * d
@@ -552,7 +557,7 @@ def conjugate_inside(PA, PB, row_reps_B=None) -> bool:
             order.append((0, t))
         if t < d:
             order.append((1, t))
-    first_rows = list(range(k)) if row_reps_B is None else list(row_reps_B)
+    first = list(range(k)) if first_rows is None else [int(x) for x in first_rows]
 
     def place(cells) -> list | None:
         changed = []
@@ -571,10 +576,11 @@ def conjugate_inside(PA, PB, row_reps_B=None) -> bool:
             return True
         kind, t = order[depth]
         if kind == 0:
-            choices = first_rows if depth == 0 else [x for x in range(k) if not used_r[x]]
-            for x in choices:
-                cells = [(A[t][j], Bm[x][rho[j]]) for j in range(d) if rho[j] >= 0]
-                changed = place(cells)
+            p = prev_rA[t]
+            for x in (first if depth == 0 else range(k)):
+                if used_r[x] or (p >= 0 and block_rB[x] != block_rB[pi[p]]):
+                    continue
+                changed = place([(A[t][j], Bm[x][rho[j]]) for j in range(d) if rho[j] >= 0])
                 if changed is None:
                     continue
                 pi[t], used_r[x] = x, True
@@ -584,11 +590,11 @@ def conjugate_inside(PA, PB, row_reps_B=None) -> bool:
                 for a in changed:
                     val[a] = -1
         else:
+            p = prev_cA[t]
             for y in range(d):
-                if used_c[y]:
+                if used_c[y] or (p >= 0 and block_cB[y] != block_cB[rho[p]]):
                     continue
-                cells = [(A[i][t], Bm[pi[i]][y]) for i in range(k) if pi[i] >= 0]
-                changed = place(cells)
+                changed = place([(A[i][t], Bm[pi[i]][y]) for i in range(k) if pi[i] >= 0])
                 if changed is None:
                     continue
                 rho[t], used_c[y] = y, True
@@ -600,3 +606,48 @@ def conjugate_inside(PA, PB, row_reps_B=None) -> bool:
         return False
 
     return rec(0)
+
+
+def _previous_in_block(M: np.ndarray) -> list:
+    """For each row of M: the previous identical row, or -1."""
+    last: dict = {}
+    out = []
+    for i, row in enumerate(M.tolist()):
+        key = tuple(row)
+        out.append(last.get(key, -1))
+        last[key] = i
+    return out
+
+
+def _block_ids(M: np.ndarray) -> list:
+    """For each row of M: the number of its block of identical rows."""
+    ids: dict = {}
+    return [ids.setdefault(tuple(row), len(ids)) for row in M.tolist()]
+
+
+def young_below(la, lb) -> bool:
+    """Whether the Young subgroup S_la lies in a conjugate of S_lb (la, lb: block sizes of one
+    set): the parts of la can be grouped to give the parts of lb.
+
+    Examples
+    --------
+    >>> young_below([2, 1, 1], [3, 1]), young_below([2, 2], [3, 1])
+    (True, False)
+    """
+    la = sorted((int(x) for x in la if x > 1), reverse=True)
+    bins = sorted((int(x) for x in lb), reverse=True)
+
+    def fit(i: int) -> bool:
+        if i == len(la):
+            return True
+        seen = set()
+        for j, room in enumerate(bins):
+            if room >= la[i] and room not in seen:
+                seen.add(room)
+                bins[j] -= la[i]
+                if fit(i + 1):
+                    return True
+                bins[j] += la[i]
+        return False
+
+    return fit(0)

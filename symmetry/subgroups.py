@@ -41,8 +41,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError, OutOfReachError
-from .goursat import (conjugate_inside, isotropy_types, partition_form, projection_class,
-                      projections_below)
+from .goursat import (PartitionForm, conjugate_inside, isotropy_types, partition_form, projection_class,
+                      projections_below, young_below)
 from .isotropy import Isotropy, group_from_colours
 
 __all__ = [
@@ -358,9 +358,9 @@ def subgroups(k: int, d: int, method: str = "goursat", lattice: bool | None = No
                 f"the inclusion lattice is in reach only for k*d <= {MAX_LATTICE_CELLS} (here {k * d}); "
                 "the classes are (lattice=False)")
         t0 = time.perf_counter()
-        reps = [t.partition for t in isotropy_types(k, d)]
-        out = _assemble(k, d, reps, None, t0, lattice)
-        return out
+        types = isotropy_types(k, d)
+        forms = [PartitionForm(t.partition, t.setwise_order) for t in types]
+        return _assemble(k, d, [t.partition for t in types], None, t0, lattice, forms=forms)
     size = _bounded_order(k, d)
     if size > MAX_GROUP_ORDER:
         raise OutOfReachError(
@@ -411,7 +411,7 @@ def _upward_search(k: int, d: int):
     return reps, relations, E
 
 
-def _assemble(k, d, reps, relations, t0, lattice: bool, E=None) -> SubgroupLattice:
+def _assemble(k, d, reps, relations, t0, lattice: bool, E=None, forms=None) -> SubgroupLattice:
     """Classes from one partition per class (any member): canonical representative
     (:func:`symmetry.goursat.partition_form`), group, names, sizes; the Hasse diagram from
     ``relations`` (pairs (b, a): class b contains a conjugate of class a, indices into reps)
@@ -423,7 +423,7 @@ def _assemble(k, d, reps, relations, t0, lattice: bool, E=None) -> SubgroupLatti
     gamma = math.factorial(k) * math.factorial(d)
     info = []
     for t, rep in enumerate(reps):
-        form = partition_form(rep, k, d)
+        form = partition_form(rep, k, d) if forms is None else forms[t]
         labels = np.array(form.labels, dtype=np.int64)
         H = group_from_colours(labels.reshape(k, d))
         if E is not None:  # two independent computations of |K| and of the normaliser
@@ -471,7 +471,9 @@ def _inclusions(k: int, d: int, classes) -> set:
     proj = [(projection_class(Gk, [p for p, _ in c.generators] or [tuple(range(k))]),
              projection_class(Gd, [r for _, r in c.generators] or [tuple(range(d))])) for c in classes]
     parts = [np.array(c.partition).reshape(k, d) for c in classes]
-    row_reps = [[o[0] for o in c.group.row_orbits] for c in classes]
+    # block sizes of identical rows / columns: the kernels S_λ, S_μ (Young subgroups)
+    kernels = [(np.unique(P, axis=0, return_counts=True)[1], np.unique(P, axis=1, return_counts=True)[1])
+               for P in parts]
     up: dict = {}
     rel = set()
     order = sorted(range(len(classes)), key=lambda i: -classes[i].order)
@@ -485,9 +487,10 @@ def _inclusions(k: int, d: int, classes) -> set:
             if b in implied:
                 above.add(b)
                 continue
-            if B.order % A.order or B.fix_dim >= A.fix_dim or not projections_below(k, d, proj[a], proj[b]):
+            if (B.order % A.order or B.fix_dim >= A.fix_dim or not projections_below(k, d, proj[a], proj[b])
+                    or not young_below(kernels[a][0], kernels[b][0]) or not young_below(kernels[a][1], kernels[b][1])):
                 continue
-            if conjugate_inside(parts[a], parts[b], row_reps[b]):
+            if conjugate_inside(parts[a], parts[b], [o[0] for o in B.group.row_orbits]):
                 above.add(b)
                 implied |= up[b]
         up[a] = above

@@ -36,9 +36,12 @@ def register(subparsers) -> None:
     q = subparsers.add_parser(
         "subgroups", help="isotropy subgroups of S_k x S_d up to conjugacy",
         description="All conjugacy classes of isotropy subgroups of S_k x S_d acting on k x d "
-        "matrices (k!*d! <= 14400), with their inclusion lattice.")
-    q.add_argument("--k", type=int, required=True, help="number of rows (neurons); k!*d! <= 14400")
-    q.add_argument("--d", type=int, required=True, help="number of columns (input dimension)")
+        "matrices (k, d <= 6), with their inclusion lattice (k*d <= 36).")
+    q.add_argument("--k", type=int, required=True, help="number of rows (neurons); k <= 6")
+    q.add_argument("--d", type=int, required=True, help="number of columns (input dimension); d <= 6")
+    q.add_argument("--method", choices=("goursat", "elements"), default="goursat",
+                   help="goursat (default): classes from their structure, no listing of S_k x S_d; "
+                   "elements: the reference search listing all of S_k x S_d (k!*d! <= 14400)")
     q.add_argument("--graphml", metavar="FILE", help="write the Hasse diagram as GraphML")
     q.add_argument("--dot", metavar="FILE", help="write the Hasse diagram as Graphviz DOT")
     q.add_argument("--png", metavar="FILE", help="draw the Hasse diagram (needs matplotlib)")
@@ -132,7 +135,21 @@ def run_subgroups(args) -> common.Outcome:
             import matplotlib  # noqa: F401
         except ImportError:
             raise InputError("--png needs matplotlib (pip install relu-landscape[plot])") from None
-    lat = subgroups(args.k, args.d)
+    from symmetry.subgroups import MAX_GROUP_ORDER, MAX_LATTICE_CELLS, MAX_SIDE, _bounded_order
+
+    k, d = args.k, args.d
+    if k < 1 or d < 1:
+        raise InputError(f"--k and --d must be positive integers, got {k}, {d}")
+    if args.method == "goursat" and (k > MAX_SIDE or d > MAX_SIDE):
+        raise OutOfReachError(f"subgroups: only k, d <= {MAX_SIDE} are in reach "
+                              f"(--method elements: k!*d! <= {MAX_GROUP_ORDER}); got k={k}, d={d}")
+    if args.method == "elements" and _bounded_order(k, d) > MAX_GROUP_ORDER:
+        raise OutOfReachError(f"subgroups --method elements: only k!*d! <= {MAX_GROUP_ORDER} is in reach; "
+                              f"got k={k}, d={d}")
+    if targets and args.method == "goursat" and k * d > MAX_LATTICE_CELLS:
+        raise OutOfReachError(f"the inclusion lattice is in reach only for k*d <= {MAX_LATTICE_CELLS}; "
+                              "drop --graphml/--dot/--png to list the classes")
+    lat = subgroups(k, d, method=args.method)
     payload = lat.to_dict()
     payload["seconds"] = lat.seconds
     files = {}
@@ -147,10 +164,12 @@ def run_subgroups(args) -> common.Outcome:
         raise InputError(f"cannot write the lattice: {exc.strerror or exc}") from None
     payload["files"] = files
     lines = [f"isotropy subgroups of S_{lat.k} x S_{lat.d} up to conjugacy: {lat.count} classes "
-             f"({lat.seconds:.2f} s)",
+             f"({lat.seconds:.2f} s, method {args.method})",
              f"  {'#':>3}  {'order':>7}  {'dim Fix':>7}  {'conj':>5}  name"]
     for c in lat.classes:
         lines.append(f"  {c.index:>3}  {c.order:>7}  {c.fix_dim:>7}  {c.class_size:>5}  {c.name}")
+    if not lat.has_lattice:
+        lines.append("  inclusion lattice: not computed (out of reach at this size); the classes above are complete")
     for kind, path in files.items():
         if path:
             lines.append(f"  wrote {kind}: {path}")

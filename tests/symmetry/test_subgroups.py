@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from symmetry.errors import InputError, OutOfReachError
-from symmetry.subgroups import (canonical_partition, group_elements, subgroups, write_dot,
+from symmetry.goursat import partition_form
+from symmetry.subgroups import (group_elements, subgroups, write_dot,
                                 write_graphml)
 
 
@@ -79,7 +80,7 @@ def test_against_brute_force(k, d):
     match = {}
     for b, cl in enumerate(classes):
         H = next(iter(cl))
-        canon = canonical_partition(orbit_partition(E, H, n), E, (k, d))
+        canon = partition_form(orbit_partition(E, H, n), k, d).labels
         a = next(c.index for c in lat.classes if c.partition == canon)
         assert lat.classes[a].order == len(H)
         assert lat.classes[a].class_size == len(cl)
@@ -131,6 +132,10 @@ def test_exports(tmp_path):
 
 def test_out_of_reach_and_bad_input():
     with pytest.raises(OutOfReachError, match="in reach"):
-        subgroups(6, 6)
+        subgroups(7, 2)
+    with pytest.raises(OutOfReachError, match="14400"):
+        subgroups(6, 6, method="elements")
     with pytest.raises(InputError):
         subgroups(0, 3)
+    with pytest.raises(InputError):
+        subgroups(2, 2, method="nope")

@@ -1,0 +1,93 @@
+"""Isotropy subgroup classes of S_k × S_d: structural enumeration vs the element search (issue 12 item 4).
+
+Run:  PYTHONPATH=. python benchmarks/bench_subgroups.py [--big] [--samples N]
+
+* old (``method="elements"``, all of S_k × S_d listed) vs new (``method="goursat"``) on
+  (4,4), (4,5), (5,5), measured in the same run, with a check that the outputs are identical;
+* with ``--big``: new on (5,6), (6,5), (6,6) (classes; the lattice where in reach), with
+  class counts and a random-colouring check: the stabiliser of every sampled colouring
+  (symmetry.isotropy.group_from_colours) is conjugate to a listed class, and every listed
+  class is closed (the stabiliser of its orbit partition has the listed order and orbits).
+Each size runs in a fresh process so the cached S_n tables are paid for in every time.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+CHILD = r"""
+import json, sys, time
+import numpy as np
+from symmetry.subgroups import subgroups
+k, d, method, lattice, samples = json.loads(sys.argv[1])
+t = time.perf_counter()
+lat = subgroups(k, d, method=method, lattice=lattice)
+sec = time.perf_counter() - t
+out = {"count": lat.count, "seconds": sec, "edges": lat.hasse.number_of_edges() if lat.has_lattice else None,
+       "dict": lat.to_dict() if k * d <= 25 else None}
+if samples:
+    from symmetry.goursat import partition_form
+    from symmetry.isotropy import group_from_colours
+    listed = {c.partition: c.order for c in lat.classes}
+    closed = 0
+    for c in lat.classes:
+        H = group_from_colours(np.array(c.partition).reshape(k, d))
+        blocks = {}
+        for cell, lab in enumerate(c.partition):
+            blocks.setdefault(lab, []).append((cell // d, cell % d))
+        closed += H.order == c.order and sorted(blocks.values()) == sorted(sorted(o) for o in H.cell_orbits)
+    rng = np.random.default_rng(2026)
+    hit = 0
+    for s in range(samples):
+        C = rng.integers(0, int(rng.integers(2, 5)), size=(k, d))
+        for _ in range(int(rng.integers(0, 3))):  # repeated rows / columns: larger stabilisers
+            C[rng.integers(0, k)] = C[rng.integers(0, k)]
+            C[:, rng.integers(0, d)] = C[:, rng.integers(0, d)]
+        if s % 3 == 0:  # diagonal-type patterns
+            C = (C + np.add.outer(np.arange(k), np.arange(d)) % int(rng.integers(1, 4))) % 5
+        H = group_from_colours(C)
+        lab = np.empty(k * d, dtype=np.int64)
+        for t_, orbit in enumerate(H.cell_orbits):
+            for i, j in orbit:
+                lab[i * d + j] = t_
+        key = partition_form(lab, k, d).labels
+        hit += listed.get(key) == H.order
+    out["closed"] = [closed, lat.count]
+    out["sampled"] = [hit, samples]
+print(json.dumps(out))
+"""
+
+
+def run(k, d, method, lattice=None, samples=0):
+    r = subprocess.run([sys.executable, "-c", CHILD, json.dumps([k, d, method, lattice, samples])],
+                       capture_output=True, text=True, check=True)
+    return json.loads(r.stdout)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--big", action="store_true", help="also (5,6), (6,5), (6,6)")
+    ap.add_argument("--samples", type=int, default=300, help="random colourings per big size")
+    ap.add_argument("--big-lattice", action="store_true", help="also the lattice at the big sizes")
+    args = ap.parse_args(argv)
+    print("isotropy subgroup classes of S_k x S_d (one run each, fresh process, wall seconds)")
+    print(f"{'k,d':>5}  {'classes':>7}  {'edges':>6}  {'old s':>7}  {'new s':>7}  {'old/new':>7}  identical")
+    for k, d in [(4, 4), (4, 5), (5, 5)]:
+        old, new = run(k, d, "elements"), run(k, d, "goursat")
+        same = old["dict"] == new["dict"]
+        print(f"{k},{d:<3}  {new['count']:>7}  {new['edges']:>6}  {old['seconds']:7.2f}  {new['seconds']:7.2f}  "
+              f"{old['seconds'] / new['seconds']:7.1f}  {same}", flush=True)
+    if args.big:
+        print(f"\nnew method only (old: refused, k!*d! > 14400); {args.samples} random colourings per size")
+        print(f"{'k,d':>5}  {'classes':>7}  {'seconds':>8}  {'edges':>6}  closed  sampled-in-list")
+        for k, d in [(5, 6), (6, 5), (6, 6)]:
+            r = run(k, d, "goursat", lattice=bool(args.big_lattice), samples=args.samples)
+            print(f"{k},{d:<3}  {r['count']:>7}  {r['seconds']:8.1f}  {str(r['edges']):>6}  "
+                  f"{r['closed'][0]}/{r['closed'][1]}  {r['sampled'][0]}/{r['sampled'][1]}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, ".")
+    main()

@@ -13,7 +13,19 @@ the stabiliser of its own orbit partition Q, so isotropy subgroups correspond
 to *closed* partitions of the cells and conjugacy classes to Γ-orbits of
 closed partitions.
 
-Algorithm (upward search over closed partitions):
+Two methods give the same output (classes, representatives, names, Hasse
+diagram; checked in tests/symmetry/test_subgroups_goursat.py):
+
+``method="goursat"`` (default, ``k, d ≤ MAX_SIDE = 6``): the classes from their
+structure, :func:`symmetry.goursat.isotropy_types` -- K is the Young subgroup of
+identical rows and columns extended by the graph of a faithful permutation
+representation of a subgroup U ≤ S_r, enumerated from the subgroup tables of
+S_n, n ≤ 6 (:mod:`symmetry.permgroups`); no listing of S_k × S_d.  The lattice
+(for ``k·d ≤ MAX_LATTICE_CELLS``) by a backtracking test of ``A^g ⊆ B``
+(:func:`symmetry.goursat.conjugate_inside`) after cheap necessary conditions.
+
+``method="elements"`` (the reference, ``k!·d! ≤ MAX_GROUP_ORDER``), an upward
+search over closed partitions:
 
 * start from the trivial group (the discrete partition);
 * from a class representative K with orbit partition Q and every g ∈ Γ, the
@@ -27,8 +39,12 @@ Algorithm (upward search over closed partitions):
 
 The inclusion lattice of classes (``[A] ≤ [B]`` when a conjugate of A lies in
 B) is the transitive reduction of the steps.  The elements of Γ are listed
-explicitly, so the method is limited to ``k!·d! ≤ MAX_GROUP_ORDER`` (all
+explicitly, so this method is limited to ``k!·d! ≤ MAX_GROUP_ORDER`` (all
 k, d ≤ 4 and k = d = 5); larger sizes raise :class:`OutOfReachError`.
+
+Both methods finish alike: each class is represented by the canonical form of
+its partition (:func:`symmetry.goursat.partition_form`), classes are sorted by
+decreasing order, increasing dim Fix, then that form.
 """
 
 from __future__ import annotations

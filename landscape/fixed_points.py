@@ -830,16 +830,24 @@ def detect_family(W, tol: float = 1e-10):
     d = W.shape[0]
     scale = max(1.0, float(np.abs(W).max()))
     eps = tol * scale
-    Q = np.rint(W / eps).astype(np.int64)
-    colour = np.unique(np.diag(Q), return_inverse=True)[1].ravel()
-    pair = _mix64(Q.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-                  ^ Q.T.astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F))  # (W_ij, W_ji)
+    # d x d temporaries are made in place (at d = 5000 each costs 200 MB)
+    Q = np.divide(W, eps)
+    np.rint(Q, out=Q)
+    Q = Q.astype(np.int64).view(np.uint64)  # the same bits as astype(uint64): wrapping
+    colour = np.unique(np.diag(Q).view(np.int64), return_inverse=True)[1].ravel()
+    pair = Q * np.uint64(0x9E3779B97F4A7C15)
+    tmp = np.multiply(Q.T, np.uint64(0xC2B2AE3D27D4EB4F))
+    del Q
+    pair ^= tmp  # (W_ij, W_ji)
+    _mix64(pair, out=pair, tmp=tmp)
+    del tmp
     ncol = int(colour.max()) + 1
     for _ in range(d + 1):
         cj = colour.astype(np.uint64) * np.uint64(0x165667B19E3779F9)
         h = np.empty(d, dtype=np.uint64)
         for lo in range(0, d, 512):
-            blk = _mix64(pair[lo:lo + 512] + cj[None, :])
+            blk = pair[lo:lo + 512] + cj[None, :]
+            _mix64(blk, out=blk)
             idx = np.arange(lo, min(d, lo + 512))
             blk[idx - lo, idx] = 0  # j ≠ i
             h[lo:lo + 512] = blk.sum(axis=1, dtype=np.uint64)
@@ -856,13 +864,23 @@ def detect_family(W, tol: float = 1e-10):
     return _family_from_blocks(W, groups, eps)
 
 
-def _mix64(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser (uint64, wrapping): a well-mixed hash of each entry."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * np.uint64(0xBF58476D1CE4E5B9)
-    x = x ^ (x >> np.uint64(27))
-    x = x * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+def _mix64(x: np.ndarray, out=None, tmp=None) -> np.ndarray:
+    """SplitMix64 finaliser (uint64, wrapping): a well-mixed hash of each entry.
+    With ``out`` (may be ``x``) and a scratch array ``tmp`` of x's shape it
+    allocates nothing."""
+    if out is None:
+        out = x.copy()
+    elif out is not x:
+        out[...] = x
+    if tmp is None:
+        tmp = np.empty_like(out)
+    for shift, mult in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+        np.right_shift(out, np.uint64(shift), out=tmp)
+        out ^= tmp
+        out *= np.uint64(mult)
+    np.right_shift(out, np.uint64(31), out=tmp)
+    out ^= tmp
+    return out
 
 
 def _family_from_blocks(W, groups, eps):
@@ -873,7 +891,10 @@ def _family_from_blocks(W, groups, eps):
     fam = Family(tuple(len(g) for g in blocks))
     Wp = W[np.ix_(perm, perm)]
     params = params_from_W(fam, Wp)
-    if np.abs(Wp - assemble(fam, params)).max() > 10 * eps:
+    D = assemble(fam, params)
+    np.subtract(Wp, D, out=D)
+    del Wp
+    if np.abs(D, out=D).max() > 10 * eps:
         return None
     return fam, perm, params
 

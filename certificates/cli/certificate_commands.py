@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from landscape.errors import InputError
-from landscape.io import StagedOutputs, check_number_strings, short, strict_json_load, to_fraction, write_point
+from landscape.io import (StagedOutputs, check_number_strings, float_matrix, short, strict_json_load, to_fraction,
+                          write_point)
 
 from ..artifact import certify_point, write_certificate, write_proof_script
 from ..overparam import split_neuron
@@ -21,7 +22,7 @@ from .common import Outcome, add_point_options, check_output_path, load_point
 #: Formats ``verify`` accepts (anything else is "not a certificate", exit 2).
 CERT_FORMATS = (FORMAT, RANGE_FORMAT)
 #: certify --W works on the full k d-dimensional space up to this size.
-CERTIFY_MAX_KD = 1_000_000
+CERTIFY_MAX_KD = 25_000_000
 
 
 def register(sub) -> None:
@@ -85,7 +86,12 @@ def run_certify(args) -> Outcome:
     if point.k * point.d > CERTIFY_MAX_KD:
         raise InputError(f"certify --W works on k d <= {CERTIFY_MAX_KD} entries directly; this point has "
                          f"k d = {point.k * point.d} (a symmetric family: certify --partition P --d RANGE)")
-    point.as_float()  # entries beyond float64 are refused here, before the work
+    # entries beyond float64 are refused here, before the work (a point read from floats or
+    # decimal text holds finite float64 arrays already: no d x d copies to make)
+    if point.rounded_float("W") is None or point.rounded_float("V") is None:
+        point.as_float()
+    else:
+        float_matrix(point.alpha), float_matrix(point.beta)
     result, cert = certify_point(point, engine=args.engine, prec=args.prec)
     with StagedOutputs() as staged:  # certificate and script: both or neither
         write_certificate(staged.path(out), cert)

@@ -103,3 +103,21 @@ def test_split_npy_round_trip(tmp_path, capsys):
     assert code == 0
     W = np.load(tmp_path / "eye.split.npy")
     assert W.shape == (4, 3) and np.allclose(W[1], [0, 0.5, 0]) and np.allclose(W[3], [0, 0.5, 0])
+
+
+def test_certify_bounds_the_point_size_before_the_work(tmp_path, capsys, monkeypatch):
+    """certify --W refuses a point above CERTIFY_MAX_KD entries with one line
+    naming the limit and the family route, and writes nothing (the bound is
+    lowered here so the test needs no 200 MB file)."""
+    import certificates.cli.certificate_commands as cc
+
+    path = tmp_path / "a.npy"
+    np.save(path, np.asarray(type_a_point(8), dtype=float))
+    monkeypatch.setattr(cc, "CERTIFY_MAX_KD", 63)
+    code, out, err = _run(capsys, "certify", "--W", str(path), "--out", str(tmp_path / "c.json"))
+    assert code == 2 and out == ""
+    assert "k d <= 63" in err and "k d = 64" in err and "--partition" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "c.json").exists()
+    monkeypatch.setattr(cc, "CERTIFY_MAX_KD", 64)
+    code, out, err = _run(capsys, "certify", "--W", str(path), "--out", str(tmp_path / "c.json"), "--json")
+    assert code == 0 and json.loads(out)["verdict"] == "minimum"

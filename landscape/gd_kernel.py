@@ -1,0 +1,279 @@
+"""The batched population loss and gradient as one compiled loop per run (numba).
+
+The simplest call (two students at k = d = 3, teacher ``I_3``):
+
+>>> import numpy as np
+>>> from landscape.gd_kernel import loss_and_gradient
+>>> L, G = loss_and_gradient(np.stack([np.eye(3), 2 * np.eye(3)]))
+>>> L.round(12).tolist() == [0.0, round(3 / 4 + 3 / (2 * np.pi), 12)]   # L(2I) = ½ Σ_ij K(e_i, e_j)
+True
+
+What it computes.  For ``W`` of shape ``(B, k, d)`` (rows are neurons), teacher
+``V`` (``n × d``, default ``I_d``) and second layers ``α, β`` (default ones),
+the closed form of SPEC.md, with the ½:
+
+    L(W) = ½ Σ_ij α_iα_j K(w_i, w_j) − Σ_ij α_iβ_j K(w_i, v_j) + ½ Σ_ij β_iβ_j K(v_i, v_j)
+    ∇_{w_i} L = α_i [ (Σ_j α_j P(w_i,w_j) − Σ_j β_j P(w_i,v_j)) ŵ_i + Σ_j α_j Q_ij w_j − Σ_j β_j Q'_ij v_j ]
+
+with ``∂_w K(w, v) = P ŵ + Q v``, ``P = ‖v‖ sin θ / (2π)``, ``Q = (π − θ)/(2π)``
+(Cho & Saul 2009; Safran & Shamir, ICML 2018, §4).  ``K``, ``P`` and ``Q`` are
+the single formulas :func:`landscape.kernel.kernel_value` and
+:func:`landscape.kernel.grad_coefficients_value`, compiled by numba with a
+float context (no copy of the formulas).  The teacher–teacher constant is
+computed once by the caller (:class:`landscape.dynamics.PopulationObjective`).
+
+Angles are those of the numpy reference (:func:`landscape.dynamics._angles`):
+``θ = arccos(ŵ_i·ŵ_j)`` where ``|cos θ| <= NEAR_PARALLEL`` (0.9), Kahan's
+``θ = 2 atan2(|u − v|, |u + v|)`` (then ``sin θ``, ``cos θ`` of that ``θ``)
+for nearly (anti)parallel pairs, ``θ = 0`` exactly for a row with itself.
+With the teacher ``I_d`` the cosine of ``w_i`` with ``e_j`` is the entry
+``ŵ_i[j]`` itself (no product), and ``v_j = e_j`` is added by indexing.
+
+How it runs.  One loop per run: norms and unit rows, then each unordered
+student pair ``i < j`` once (the pair's angle is symmetric bit for bit:
+the dot product and Kahan's norms are), then the ``k × n`` student–teacher
+pairs, accumulating the loss and the gradient in place.  No threads, no
+``fastmath``: a run's floating-point operations do not depend on the batch,
+the other runs, the process or the machine's thread count, so the same seed
+gives the same endpoints with any chunking, worker pool or Dask cluster.
+It differs from the numpy reference only in the order of the sums (last-bit
+round-off; ``tests/landscape/test_gd_kernel.py`` bounds it by ``1e-13``
+relative).  Compiled on first use and cached on disk (``cache=True``).
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+
+import numba
+import numpy as np
+
+from .kernel import grad_coefficients_value, kernel_value
+
+__all__ = ["loss_and_gradient", "fused_population", "NEAR_PARALLEL"]
+
+#: Pairs with ``|cos θ|`` above this get Kahan's angle (as in the numpy reference).
+NEAR_PARALLEL = 0.9
+
+# a float number context numba can compile (the formulas only read ``ctx.pi``)
+_FloatCtx = collections.namedtuple("_FloatCtx", "pi")
+_CTX = _FloatCtx(math.pi)
+
+_K = numba.njit(cache=True, error_model="numpy", inline="always")(kernel_value)
+_PQ = numba.njit(cache=True, error_model="numpy", inline="always")(grad_coefficients_value)
+
+
+# arccos by Sun's fdlibm algorithm (e_asin.c / e_acos.c, freely distributable):
+# asin(t) = t + t R(t²) for 0 <= t <= 1/2 with R a rational minimax fit, and
+# acos(x) = π/2 ∓ asin(|x|) (|x| <= 1/2), 2 asin(sqrt((1 − |x|)/2)) or π minus it
+# (|x| > 1/2).  Written without branches so that LLVM vectorises it (libm's acos
+# is a scalar call, 6-14 ns; this is ~1.5 ns on AVX-512); within 1 ulp of
+# numpy.arccos on [−1, 1] (tests/landscape/test_gd_kernel.py, against mpmath).
+_PS = (1.66666666666666657415e-01, -3.25565818622400915405e-01, 2.01212532134862925881e-01,
+       -4.00555345006794114027e-02, 7.91534994289814532176e-04, 3.47933107596021167570e-05)
+_QS = (-2.40339491173441421878e+00, 2.02094576023350569471e+00, -6.88283971605453293030e-01,
+       7.70381505559019352791e-02)
+PS0, PS1, PS2, PS3, PS4, PS5 = _PS
+QS1, QS2, QS3, QS4 = _QS
+_PI = math.pi
+_PIO2 = math.pi / 2
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def acos(x):
+    """``arccos x`` for ``|x| <= 1`` (NaN beyond), branch-free fdlibm algorithm (see above)."""
+    ax = abs(x)
+    big = 1.0 if ax > 0.5 else 0.0
+    neg = 1.0 if x < 0.0 else 0.0
+    # the products by big, 1 − big in {0, 1} are exact selections
+    z = big * ((1.0 - ax) * 0.5) + (1.0 - big) * (ax * ax)
+    t = big * math.sqrt(z) + (1.0 - big) * ax
+    p = z * (PS0 + z * (PS1 + z * (PS2 + z * (PS3 + z * (PS4 + z * PS5)))))
+    q = 1.0 + z * (QS1 + z * (QS2 + z * (QS3 + z * QS4)))
+    r = t + t * (p / q)  # asin(t)
+    return big * (_PI * neg + (1.0 - 2.0 * neg) * (2.0 * r)) + (1.0 - big) * (_PIO2 + (2.0 * neg - 1.0) * r)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _kahan_col(Ut, i, B, j):
+    """``θ`` between unit vectors ``Ut[:, i]`` and ``B[j]``: ``2 atan2(|u − v|, |u + v|)`` (Kahan)."""
+    dm = 0.0
+    dp = 0.0
+    for p in range(Ut.shape[0]):
+        x = Ut[p, i] - B[j, p]
+        y = Ut[p, i] + B[j, p]
+        dm += x * x
+        dp += y * y
+    return 2.0 * math.atan2(math.sqrt(dm), math.sqrt(dp))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _angles(C, T, S, A, B, k, self_pairs):
+    """``T = θ``, ``S = sin θ`` (and ``C = cos θ``) from the cosines ``C[j, i]``
+    (``i < k``) of the unit columns ``A[:, i]`` and rows ``B[j]``: arccos/sqrt
+    everywhere (one vectorised pass over the flattened matrix, padding
+    included), then Kahan's angle where ``|cos θ| > NEAR_PARALLEL`` (also where
+    rounding put ``|cos θ|`` above 1; a row is scanned only if a vectorised
+    count finds such an entry) and ``θ = 0`` on the diagonal of a self-pair
+    matrix."""
+    m, kp = C.shape
+    Cf = C.reshape(m * kp)
+    Tf = T.reshape(m * kp)
+    Sf = S.reshape(m * kp)
+    for x in range(m * kp):
+        c = Cf[x]
+        Tf[x] = acos(c)
+        Sf[x] = math.sqrt(1.0 - c * c)
+    for j in range(m):
+        near = 0
+        for i in range(kp):
+            near += 1 if abs(C[j, i]) > NEAR_PARALLEL else 0
+        if near == 0:
+            continue
+        for i in range(k):
+            if abs(C[j, i]) > NEAR_PARALLEL and not (self_pairs and i == j):
+                t = _kahan_col(A, i, B, j)
+                T[j, i] = t
+                S[j, i] = math.sin(t)
+                C[j, i] = math.cos(t)
+    if self_pairs:
+        for i in range(k):
+            T[i, i] = 0.0
+            S[i, i] = 0.0
+            C[i, i] = 1.0
+
+
+@numba.njit(cache=True, error_model="numpy")
+def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, G):
+    """Loss (into ``L[b]``) and gradient (into ``G[b]``) of every run ``b`` of ``W``.
+
+    ``V`` (n, d), its unit rows ``VU`` and norms ``vnorm``; ``identity`` means
+    ``V = I_d`` (then the cosines are the entries of the unit rows and
+    ``v_j = e_j`` is added by indexing).  ``L`` excludes the teacher–teacher
+    constant.  Returns ``-1``, or ``b * k + i`` for the first run ``b`` whose
+    row ``i`` has a norm that is not ``> 0`` (zero or NaN): ``L``, ``G`` are
+    then incomplete and the caller raises.
+
+    Layout: every per-run matrix is stored with the student index ``i`` last
+    (``Ut = Ŵᵀ``, cosines ``C[j, i]``, gradient ``Gt = ∇Lᵀ``), padded to
+    ``kp``, a multiple of 8 columns (zeros; never read back), so that the inner
+    loops run over ``i`` in whole AVX-512 vectors with independent
+    accumulators, while each sum over ``j`` or ``p`` is taken in a fixed
+    sequential order.  ``C`` is symmetric bit for bit (same products, same
+    order), hence so are ``θ`` and ``sin θ``.
+    """
+    B, k, d = W.shape
+    n = V.shape[0]
+    kp = (k + 7) // 8 * 8
+    Wt = np.zeros((d, kp))
+    AWt = np.zeros((d, kp))
+    Ut = np.zeros((d, kp))
+    norm2 = np.empty(kp)
+    a = np.ones(kp)
+    alpha_p = np.zeros(kp)
+    alpha_p[:k] = alpha
+    C = np.empty((k, kp))
+    T = np.empty((k, kp))
+    S = np.empty((k, kp))
+    Q = np.empty((k, kp))
+    CV = np.empty((n, kp))
+    TV = np.empty((n, kp))
+    SV = np.empty((n, kp))
+    QV = np.empty((n, kp))
+    radial = np.empty(kp)
+    Gt = np.empty((d, kp))
+    for b in range(B):
+        Wb = W[b]
+        for p in range(d):
+            for i in range(k):
+                Wt[p, i] = Wb[i, p]
+        norm2[:] = 0.0
+        for p in range(d):
+            for i in range(kp):
+                norm2[i] += Wt[p, i] * Wt[p, i]
+        for i in range(k):
+            a[i] = math.sqrt(norm2[i])
+            if not a[i] > 0.0:
+                return b * k + i
+        for p in range(d):
+            for i in range(kp):
+                Ut[p, i] = Wt[p, i] / a[i]
+                AWt[p, i] = alpha_p[i] * Wt[p, i]
+        # cosines: Gram matrix of the unit rows; teacher cosines (Ŵᵀ itself when V = I_d)
+        for j in range(k):
+            for i in range(kp):
+                C[j, i] = 0.0
+            for p in range(d):
+                u = Ut[p, j]
+                for i in range(kp):
+                    C[j, i] += u * Ut[p, i]
+            C[j, j] = 0.0  # the diagonal (θ = 0) is set by _angles; 0 keeps it out of the near-parallel scan
+        if identity:
+            CV[:, :] = Ut
+        else:
+            CV[:, :] = 0.0
+            for j in range(n):
+                for p in range(d):
+                    v = VU[j, p]
+                    for i in range(kp):
+                        CV[j, i] += v * Ut[p, i]
+        _angles(C, T, S, Ut, Ut.T, k, True)
+        _angles(CV, TV, SV, Ut, VU, k, False)
+        # ∇_{w_i} L = α_i [ (Σ_j α_j P_ij − Σ_j β_j P'_ij) ŵ_i + Σ_j α_j Q_ij w_j − Σ_j β_j Q'_ij v_j ]
+        radial[:] = 0.0
+        for j in range(k):
+            aj = alpha[j]
+            for i in range(kp):
+                P, Q[j, i] = _PQ(ctx, a[j], T[j, i], S[j, i])  # θ, sin θ symmetric: P is P_ij
+                radial[i] += aj * P
+        for j in range(n):
+            bj = beta[j]
+            for i in range(kp):
+                P, QV[j, i] = _PQ(ctx, vnorm[j], TV[j, i], SV[j, i])
+                radial[i] -= bj * P
+        Gt[:, :] = 0.0
+        for j in range(k):  # Gt[p, i] = Σ_j α_j W[j, p] Q[j, i]
+            for p in range(d):
+                w = AWt[p, j]
+                for i in range(kp):
+                    Gt[p, i] += w * Q[j, i]
+        if identity:
+            for j in range(n):
+                bj = beta[j]
+                for i in range(kp):
+                    Gt[j, i] -= bj * QV[j, i]
+        else:
+            for j in range(n):
+                for p in range(d):
+                    v = beta[j] * V[j, p]
+                    for i in range(kp):
+                        Gt[p, i] -= v * QV[j, i]
+        for p in range(d):
+            for i in range(kp):
+                Gt[p, i] = alpha_p[i] * (Gt[p, i] + radial[i] * Ut[p, i])
+        for i in range(k):
+            for p in range(d):
+                G[b, i, p] = Gt[p, i]
+        if need_loss:
+            loss = 0.0
+            for j in range(k):
+                for i in range(k):
+                    loss += 0.5 * alpha[i] * alpha[j] * _K(ctx, a[i], a[j], T[j, i], S[j, i], C[j, i])
+            for j in range(n):
+                for i in range(k):
+                    loss -= alpha[i] * beta[j] * _K(ctx, a[i], vnorm[j], TV[j, i], SV[j, i], CV[j, i])
+            L[b] = loss
+    return -1
+
+
+def loss_and_gradient(W, V=None, alpha=None, beta=None, need_loss: bool = True):
+    """``(L, ∇L)`` of a batch ``W`` of shape ``(B, k, d)`` by the compiled loop.
+
+    A convenience for tests and one-off calls; experiments go through
+    :func:`landscape.dynamics.population_objective` (``engine="numba"``, the
+    default), which caches the teacher's data and raises the named errors.
+    """
+    from .dynamics import population_objective
+
+    return population_objective(V, alpha, beta, engine="numba")(W, need_loss=need_loss)

@@ -114,3 +114,34 @@ def test_young_below_against_set_partitions():
             brute = any(all(any({p[x] for x in blk} <= bb for bb in B) for blk in A)
                         for p in itertools.permutations(range(5)))
             assert young_below(la, lb) == brute, (la, lb)
+
+
+def test_without_lattice():
+    lat = subgroups(3, 3, lattice=False)
+    assert not lat.has_lattice and lat.hasse.number_of_edges() == 0 and lat.to_dict()["hasse_edges"] is None
+    assert [c.partition for c in lat.classes] == [c.partition for c in subgroups(3, 3).classes]
+
+
+def _cli(capsys, argv):
+    from certificates.cli import main
+
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_methods_agree_and_limits_are_named(capsys):
+    import json
+
+    outs = []
+    for method in ("goursat", "elements"):
+        code, out, _ = _cli(capsys, ["subgroups", "--k", "3", "--d", "3", "--method", method, "--json"])
+        assert code == 0
+        data = json.loads(out)
+        data.pop("seconds")
+        outs.append(data)
+    assert outs[0] == outs[1] and outs[0]["count"] == 12
+    for argv, limit in ((["--k", "7", "--d", "2"], "6"), (["--k", "6", "--d", "6", "--method", "elements"], "14400"),
+                        (["--k", "0", "--d", "2"], "positive")):
+        code, out, err = _cli(capsys, ["subgroups", *argv])
+        assert code == 2 and out == "" and limit in err and len(err.strip().splitlines()) == 1

@@ -127,7 +127,7 @@ def _code(P: np.ndarray, n: int) -> np.ndarray:
 
 @lru_cache(maxsize=None)
 def symmetric_group(n: int) -> SymmetricGroup:
-    """The tables of S_n and all its subgroups (cached; S_6 takes about a second).
+    """The tables of S_n and all its subgroups (cached; S_6 takes a few seconds).
 
     Parameters
     ----------

@@ -145,3 +145,12 @@ def test_cli_methods_agree_and_limits_are_named(capsys):
                         (["--k", "0", "--d", "2"], "positive")):
         code, out, err = _cli(capsys, ["subgroups", *argv])
         assert code == 2 and out == "" and limit in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("k,d", [(2, 5), (3, 4)])
+def test_transposed_shapes_have_transposed_classes(k, d):
+    # swapping the roles of rows and columns maps the classes of (k, d) onto those of (d, k)
+    a = {t.partition: t.order for t in isotropy_types(k, d)}
+    b = {t.partition: t.order for t in isotropy_types(d, k)}
+    moved = {partition_form(np.array(p).reshape(k, d).T, d, k).labels: o for p, o in a.items()}
+    assert moved == b

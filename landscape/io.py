@@ -511,15 +511,23 @@ class Point:
                     return False
         return True
 
-    def as_float(self):
+    def as_float(self, copy: bool = True):
         """``(W, V, alpha, beta)`` as numpy float64 arrays (rounded).
+
+        ``copy=False`` hands out the point's own read-only float arrays when it
+        has them (a point read from floats or decimal text): no d x d copies,
+        for callers that only read.
 
         Raises
         ------
         InputError
             If an entry is beyond float64's range (it would become inf).
         """
-        return self.float_W(), self.float_V(), float_matrix(self.alpha), float_matrix(self.beta)
+        if copy:
+            return self.float_W(), self.float_V(), float_matrix(self.alpha), float_matrix(self.beta)
+        W = self._Wf if self._Wf is not None else float_matrix(self._W)
+        V = self._Vf if self._Vf is not None else float_matrix(self._V)
+        return W, V, float_matrix(self.alpha), float_matrix(self.beta)
 
     def as_mp(self, mp=None):
         """``(W, V, alpha, beta)`` as object arrays of ``mpmath.mpf`` at ``mp.prec``."""

@@ -517,7 +517,8 @@ def _is_identity(V, d):
         A = np.asarray(V, dtype=float)
     except (TypeError, ValueError):
         return False
-    return A.shape == (d, d) and bool(np.all(A == np.eye(d)))
+    # diagonal all ones and nothing else nonzero (a NaN counts as nonzero): no d x d identity built
+    return A.shape == (d, d) and bool(np.all(np.diagonal(A) == 1)) and int(np.count_nonzero(A)) == d
 
 
 def _is_ones(x, n):

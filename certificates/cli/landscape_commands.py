@@ -89,7 +89,7 @@ def _evaluate(point, precision, fn, mp_ok: bool = True):
         try:
             with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
                 warnings.simplefilter("ignore")
-                out = fn(FLOAT, point.as_float(), None)
+                out = fn(FLOAT, point.as_float(copy=False), None)  # read only
             if _finite(out):
                 if ratio > MAX_FLOAT_NORM_RATIO:
                     return out, None, (f"row norms span a factor {ratio:.1e}: float64 may lose about "
@@ -273,26 +273,43 @@ def parallel_rows_reason(point, tol: float = 1e-7):
     """Why the point is not a smooth isolated critical point, or None: two
     positively parallel rows of W (angle < ``tol``, float64) make a continuum
     of critical points where L is not C³ (see
-    :attr:`landscape.critical_points.CriticalPoint.degenerate_reason`)."""
+    :attr:`landscape.critical_points.CriticalPoint.degenerate_reason`).
+
+    The pairs are those of the chord test ``|u_i − u_j| < tol`` on the unit
+    rows, found without the k x k Gram matrix: ``|u_i·r − u_j·r| ≤ |u_i − u_j|
+    ‖r‖₂`` for a fixed random r, so only pairs within that window of the sorted
+    projections are tested (``O(k d + k log k)`` plus the candidates; a point
+    with very many near-parallel rows falls back to testing all pairs).
+    """
     try:
         with np.errstate(all="ignore"):
-            W = point.as_float()[0]
+            W = point.float_W()
             n = np.linalg.norm(W, axis=1)
-            U = W / n[:, None]
-            G = U @ U.T
+            U = np.divide(W, n[:, None], out=W)
     except InputError:
         return None
-    if not np.all(np.isfinite(G)):
+    if not np.all(np.isfinite(U)):
         return None
-    k = W.shape[0]
-    # 1 - cos θ ~ θ²/2: compare the chord |u_i - u_j| instead of the cosine
-    # |u_i - u_j|² = 2 - 2 G_ij: a generous filter on G (margin above its rounding, ≤ d ε per entry)
-    # leaves the few candidate pairs, in lexicographic order, for the original chord test
-    margin = 1e-12 + 8 * W.shape[1] * np.finfo(float).eps
-    with np.errstate(all="ignore"):
-        near = np.triu((2 - 2 * G) < (2 * tol) ** 2 + margin, 1)
-    cand = zip(*(t.tolist() for t in np.nonzero(near)))
-    pairs = [(i, j) for i, j in cand if np.linalg.norm(U[i] - U[j]) < tol]
+    k, d = U.shape
+    r = np.random.default_rng(1712).normal(size=d)
+    p = U @ r
+    width = (tol + 1e-9) * float(np.linalg.norm(r)) + 1e-12 + 8 * d * np.finfo(float).eps * float(np.abs(r).sum())
+    order = np.argsort(p, kind="stable")
+    ends = np.searchsorted(p[order], p[order] + width, side="right")
+    if int((ends - np.arange(k) - 1).sum()) <= 50 * k + 1000:
+        cand = sorted(tuple(sorted((int(order[a]), int(order[b]))))
+                      for a in range(k) for b in range(a + 1, int(ends[a])))
+        pairs = [(i, j) for i, j in cand if np.linalg.norm(U[i] - U[j]) < tol]
+    else:  # very many near-parallel rows: rows in order, stopping once the message is decided
+        pairs, every = [], True
+        for i in range(k - 1):
+            ok = np.linalg.norm(U[i + 1:] - U[i], axis=1) < tol
+            pairs += [(i, i + 1 + int(j)) for j in np.flatnonzero(ok)[:5].tolist()]
+            every = every and bool(ok.all())
+            if len(pairs) >= 5 and not every:  # the first four, and whether there are more
+                break
+        if every:
+            pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
     if not pairs:
         return None
     what = "all rows are parallel" if len(pairs) == k * (k - 1) // 2 else \

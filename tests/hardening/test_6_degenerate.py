@@ -8,6 +8,7 @@ row pairs), independently of the flag's own computation on family parameters.
 import json
 
 import numpy as np
+import pytest
 
 from tests.hardening.helpers import run
 
@@ -62,3 +63,35 @@ def test_tables_flag_degenerate_rows_in_every_format():
     assert "parallel" in format_table(rows, "csv")
     assert "dagger" in format_table(rows, "tex")
     assert "parallel" in table_payload(rows)["rows"][0]["degenerate"]
+
+
+def _parallel_pairs_oracle(W, tol=1e-7):
+    """Every pair (i < j) whose unit rows are within chord ``tol``, by brute force."""
+    U = W / np.linalg.norm(W, axis=1)[:, None]
+    return [(i, j) for i in range(len(U)) for j in range(i + 1, len(U)) if np.linalg.norm(U[i] - U[j]) < tol]
+
+
+@pytest.mark.parametrize("k", [7, 150])  # 150 rows of one direction: the many-candidates path
+def test_parallel_rows_reason_against_all_pairs(k):
+    from certificates.cli.landscape_commands import parallel_rows_reason
+    from landscape.io import Point
+
+    rng = np.random.default_rng(k)
+    for t in range(40):
+        if k == 7:
+            W = rng.normal(size=(k, 4))
+            for _ in range(int(rng.integers(0, 4))):
+                i, j = rng.integers(0, k, size=2)
+                W[j] = W[i] * rng.uniform(0.5, 2) + rng.normal(size=4) * 10.0 ** rng.integers(-12, -5)
+        else:
+            W = np.outer(rng.uniform(0.5, 2, size=k), rng.normal(size=4))
+            W[rng.integers(0, k, size=int(rng.integers(0, 3)))] += 1.0
+        pairs = _parallel_pairs_oracle(W)
+        got = parallel_rows_reason(Point.from_arrays(W))
+        if not pairs:
+            assert got is None
+        elif len(pairs) == k * (k - 1) // 2:
+            assert got.startswith("all rows are parallel")
+        else:
+            listed = ", ".join(f"{i} and {j}" for i, j in pairs[:4]) + (" ..." if len(pairs) > 4 else "")
+            assert got.startswith(f"rows {listed} are parallel"), (got, pairs[:5])

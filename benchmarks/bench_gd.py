@@ -4,17 +4,23 @@ Run (writes docs/benchmarks_gd.md):
 
     PYTHONPATH=. nice python benchmarks/bench_gd.py [--quick] [--out docs/benchmarks_gd.md]
 
-1. GD steps per second at k = d = 10 and 20: the batched engine
-   (:func:`landscape.descent.gradient_descent` on
-   :func:`landscape.dynamics.population_objective`, 500 runs, every run kept
-   active) against a per-run numpy loop written the obvious way (one W at a
-   time, arccos of the Gram matrix of unit rows, as in the published
-   experiment's code), measured in the same process one after the other.
+1. GD steps per second at k = d = 10 and 20: the batched engine as the
+   experiments use it (:func:`landscape.dynamics.descend`: the trainer of
+   :mod:`landscape.descent` on cache-sized sub-batches, 500 runs, every run
+   kept active) with the compiled objective (``numba``, the default) and the
+   numpy reference objective, against a per-run numpy loop written the
+   obvious way (one W at a time, arccos of the Gram matrix of unit rows, as in
+   the published experiment's code).  The three are measured in the same
+   process, interleaved over several rounds (loop, numpy, numba, loop, ...),
+   and the median of the rounds is reported, so a change of machine load
+   hits all three alike.  The numba compile/cache-load time of the first call
+   is reported too.
 2. Runs per second of the SYS21 protocol at k = d = 10: one process,
    2 worker processes, a Dask LocalCluster of 2 worker processes.
 3. Time of k = 6..100 x 500 runs: mean steps per run from the k = 6..20
-   reproduction (or measured), seconds per run-step measured up to k = 100,
-   power laws fitted, summed over k.
+   reproduction and measured at k = 30, 40, 50 (a few full runs each),
+   seconds per run-step measured up to k = 100, power laws fitted, summed
+   over k.
 
 The machine has 2 cores shared with other jobs: the load average is printed
 with every table; ratios measured in the same run are the meaningful numbers.
@@ -32,8 +38,7 @@ import time
 
 import numpy as np
 
-from landscape.descent import gradient_descent
-from landscape.dynamics import Experiment, initial_weights, population_objective, run_experiment, train
+from landscape.dynamics import Experiment, descend, initial_weights, population_objective, run_experiment, train
 
 
 def loop_gradient(W):
@@ -56,10 +61,10 @@ def loop_steps_per_second(k, steps):
     return steps / (time.perf_counter() - t)
 
 
-def batched_steps_per_second(k, runs, steps):
+def batched_steps_per_second(k, runs, steps, engine="numba"):
     W0 = initial_weights(k, k, runs, seed=0)
     t = time.perf_counter()
-    res = gradient_descent(population_objective(), W0, step=5.0 / k, tol=0.0, max_steps=steps)
+    res = descend(population_objective(engine=engine), W0, step=5.0 / k, tol=0.0, max_steps=steps)
     dt = time.perf_counter() - t
     assert (res.steps == steps).all()
     return runs * steps / dt
@@ -72,17 +77,39 @@ def load():
         return "load average n/a"
 
 
+def first_call_seconds():
+    """Seconds of the first compiled call in a fresh interpreter (import numba
+    and load the on-disk cache, or compile if there is none) -- in a subprocess,
+    so this process's own state does not count."""
+    import subprocess
+
+    code = ("import time, numpy as np; from landscape.dynamics import population_objective; "
+            "t = time.perf_counter(); population_objective()(np.eye(3)[None]); print(time.perf_counter() - t)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def section_steps(quick, lines):
+    rounds = 3 if quick else 7
     lines += ["## 1. GD steps per second (one step = one gradient + update of one run)", "",
               f"{load()}", "",
-              "| k = d | per-run loop (steps/s) | batched engine, 500 runs (run-steps/s) | ratio |",
-              "| ---: | ---: | ---: | ---: |"]
+              f"Median of {rounds} interleaved rounds (loop, numpy engine, numba engine in turn).", "",
+              "| k = d | per-run loop (steps/s) | numpy objective, 500 runs (run-steps/s) | ratio | "
+              "numba objective, 500 runs (run-steps/s) | ratio |",
+              "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    population_objective()(np.eye(3)[None])  # compile / load the cache outside the timings
     for k in (10, 20):
-        loop = loop_steps_per_second(k, 1000 if quick else 5000)
-        batched = batched_steps_per_second(k, 500, 20 if quick else 100)
-        lines.append(f"| {k} | {loop:,.0f} | {batched:,.0f} | {batched / loop:.1f}x |")
+        loop, ref, fused = [], [], []
+        for _ in range(rounds):
+            loop.append(loop_steps_per_second(k, 300 if quick else 1500))
+            ref.append(batched_steps_per_second(k, 500, 4 if quick else 20, engine="numpy"))
+            fused.append(batched_steps_per_second(k, 500, 4 if quick else 20))
+        lo, rf, fu = (float(np.median(x)) for x in (loop, ref, fused))
+        lines.append(f"| {k} | {lo:,.0f} | {rf:,.0f} | {rf / lo:.1f}x | {fu:,.0f} | {fu / lo:.1f}x |")
         print(lines[-1], file=sys.stderr)
-    lines.append("")
+    lines += ["", f"First compiled call in a fresh process (import numba + load the on-disk cache): "
+              f"{first_call_seconds():.2f} s; {load()}", ""]
 
 
 def section_engines(quick, lines):
@@ -136,6 +163,18 @@ def section_extrapolation(quick, lines, steps_file=None):
         runs = 8 if quick else 20
         mean_steps = {k: float(train(k, k, runs, seed=100 + k).steps.mean()) for k in (8, 12, 16, 20)}
         lines.append(f"Mean GD steps per run measured over {runs} runs at each k.")
+    big_runs = 2 if quick else 6
+    wall = {}
+    for k in ((30,) if quick else (30, 40, 50)):
+        t = time.perf_counter()
+        res = train(k, k, big_runs, seed=2021)
+        wall[k] = (time.perf_counter() - t) / big_runs
+        mean_steps[k] = float(res.steps.mean())
+        print(f"k = {k}: {big_runs} full runs, mean steps {mean_steps[k]:,.0f}, {wall[k]:.2f} s per run, "
+              f"{int((~res.converged).sum())} unconverged", file=sys.stderr)
+    lines.append(f"Measured in full (SYS21, seed 2021, runs 0..{big_runs - 1}, one process): "
+                 + "; ".join(f"k = {k}: mean {mean_steps[k]:,.0f} steps, {wall[k]:.2f} s per run" for k in wall)
+                 + ".")
     ks_cost = (10, 20, 40) if quick else (10, 20, 40, 60, 100)
     cost = {}
     for k in ks_cost:
@@ -150,7 +189,7 @@ def section_extrapolation(quick, lines, steps_file=None):
         cs = f"{cost[k]:.2e}" if k in cost else ""
         lines.append(f"| {k} | {ms} | {cs} |")
     kk = np.array(sorted(mean_steps))
-    big = kk[kk >= 10] if (kk >= 10).sum() >= 3 else kk
+    big = kk[kk >= 10] if (kk >= 10).sum() >= 3 else kk  # the fit uses every measured k >= 10
     p_steps, c_steps = np.polyfit(np.log(big), np.log([mean_steps[k] for k in big]), 1)
     kc = np.array(sorted(cost))
     p_cost, c_cost = np.polyfit(np.log(kc), np.log([cost[k] for k in kc]), 1)
@@ -170,6 +209,7 @@ def section_extrapolation(quick, lines, steps_file=None):
               f"Runs are independent tasks, so W Dask workers (one core each) need about {total / 3600:.1f}/W hours "
               "(the tail: the last task of the largest k bounds it; chunks of 50-100 runs keep W up to a few "
               "hundred busy). Section 2 measures the overhead of 2 local/Dask workers at small k.", ""]
+    return total
 
 
 def main(argv=None):
@@ -181,8 +221,11 @@ def main(argv=None):
                     help="results file of docs/reproduction/reproduce_gd.py --offset 0 (mean steps per k)")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
+    import numba
+
     lines = ["# Benchmark: population gradient descent (`benchmarks/bench_gd.py`)", "",
-             f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cores "
+             f"python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, "
+             f"{os.cpu_count()} cores "
              f"(shared with other jobs), {'quick' if args.quick else 'full'} run", ""]
     if "steps" not in skip:
         section_steps(args.quick, lines)

@@ -66,6 +66,7 @@ __all__ = [
     "initial_weights",
     "NewtonPolish",
     "train",
+    "descend",
     "train_chunk",
     "MAX_K",
     "MAX_D",
@@ -479,6 +480,18 @@ def _sub_batches(runs: int, k: int, d: int):
     return [(lo, min(runs, lo + size)) for lo in range(0, runs, size)]
 
 
+def descend(objective, W0, **kwargs) -> DescentResult:
+    """:func:`landscape.descent.gradient_descent` on ``W0`` of shape ``(B, k, d)``
+    in sub-batches of about :data:`TRAIN_BATCH_ENTRIES` entries, results
+    concatenated in run order (identical to one call: no run depends on its
+    batch).  ``kwargs`` go to ``gradient_descent``."""
+    W0 = np.asarray(W0, dtype=float)
+    if W0.ndim != 3:
+        raise InputError(f"W0 must have shape (B, k, d), got {W0.shape}")
+    B, k, d = W0.shape
+    return _concat_results([gradient_descent(objective, W0[lo:hi], **kwargs) for lo, hi in _sub_batches(B, k, d)])
+
+
 def _concat_results(parts):
     if len(parts) == 1:
         return parts[0]
@@ -526,10 +539,9 @@ def train(k: int, d: int, runs: int, seed: int = 0, *, protocol: str = "sys21", 
     if not (np.isfinite(init_scale) and init_scale > 0):
         raise InputError(f"init scale must be positive, got {init_scale}")
     W0 = initial_weights(k, d, range(first_run, first_run + runs), seed, proto.init_std(k, d) * init_scale)
-    objective = population_objective(V, engine=engine)
-    return _concat_results([gradient_descent(
-        objective,
-        W0[lo:hi],
+    return descend(
+        population_objective(V, engine=engine),
+        W0,
         step=proto.step(k) if step is None else step,
         tol=proto.tol if tol is None else tol,
         max_steps=proto.max_steps if max_steps is None else max_steps,
@@ -537,7 +549,7 @@ def train(k: int, d: int, runs: int, seed: int = 0, *, protocol: str = "sys21", 
         polish=NewtonPolish(V) if polish else None,
         progress=progress,
         loss_tol=loss_tol,
-    ) for lo, hi in _sub_batches(runs, k, d)])
+    )
 
 
 def train_chunk(task: dict) -> dict:

@@ -60,8 +60,8 @@ NEAR_PARALLEL = 0.9
 _FloatCtx = collections.namedtuple("_FloatCtx", "pi")
 _CTX = _FloatCtx(math.pi)
 
-_K = numba.njit(cache=True, error_model="numpy", inline="always")(kernel_value)
-_PQ = numba.njit(cache=True, error_model="numpy", inline="always")(grad_coefficients_value)
+_K = numba.njit(cache=True, error_model="numpy")(kernel_value)
+_PQ = numba.njit(cache=True, error_model="numpy")(grad_coefficients_value)
 
 
 # arccos by Sun's fdlibm algorithm (e_asin.c / e_acos.c, freely distributable):
@@ -80,7 +80,7 @@ _PI = math.pi
 _PIO2 = math.pi / 2
 
 
-@numba.njit(cache=True, error_model="numpy", inline="always")
+@numba.njit(cache=True, error_model="numpy")
 def acos(x):
     """``arccos x`` for ``|x| <= 1`` (NaN beyond), branch-free fdlibm algorithm (see above)."""
     ax = abs(x)

@@ -227,3 +227,15 @@ def test_wilson_interval_by_hand(x, n):
     lo, hi = spurious_fraction_ci(x, n)
     assert lo == pytest.approx(max(0.0, centre - half), abs=1e-12)
     assert hi == pytest.approx(min(1.0, centre + half), abs=1e-12)
+
+
+def test_descend_in_sub_batches_equals_one_batch():
+    # k = d = 20: sub-batches of 64 runs; 70 runs span two of them
+    from landscape.dynamics import descend
+
+    W0 = initial_weights(20, 20, 70, seed=1)
+    one = gradient_descent(population_objective(), W0, step=0.25, tol=0.0, max_steps=15)
+    split = descend(population_objective(), W0, step=0.25, tol=0.0, max_steps=15)
+    np.testing.assert_array_equal(split.params, one.params)
+    np.testing.assert_array_equal(split.loss, one.loss)
+    np.testing.assert_array_equal(split.steps, one.steps)

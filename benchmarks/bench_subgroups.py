@@ -54,8 +54,40 @@ if samples:
                 lab[i * d + j] = t_
         key = partition_form(lab, k, d).labels
         hit += listed.get(key) == H.order
+    # orbit partitions of random 2-generated subgroups <g1, g2> (g acting on rows only, columns only
+    # or both): their
+    # closures are isotropy groups spread over the whole lattice, not only near the bottom
+    hit2, hitclasses = 0, set()
+    for s in range(samples):
+        gens = []
+        for _ in range(2):
+            pi, rho = rng.permutation(k), rng.permutation(d)
+            if rng.random() < 0.5:  # a short cycle on one side only, or both
+                pi = np.arange(k) if rng.random() < 0.5 else pi
+            else:
+                rho = np.arange(d) if rng.random() < 0.5 else rho
+            gens.append((pi, rho))
+        lab = np.arange(k * d)
+        while True:
+            new = lab.copy()
+            for pi, rho in gens:
+                img = (pi[:, None] * d + rho[None, :]).ravel()
+                new = np.minimum(new, new[img])
+                new[img] = np.minimum(new[img], new)
+            if np.array_equal(new, lab):
+                break
+            lab = new
+        H = group_from_colours(lab.reshape(k, d))
+        orb = np.empty(k * d, dtype=np.int64)
+        for t_, orbit in enumerate(H.cell_orbits):
+            for i, j in orbit:
+                orb[i * d + j] = t_
+        key = partition_form(orb, k, d).labels
+        hit2 += listed.get(key) == H.order
+        hitclasses.add(key)
     out["closed"] = [closed, lat.count]
     out["sampled"] = [hit, samples]
+    out["sampled_subgroups"] = [hit2, samples, len(hitclasses)]
 print(json.dumps(out))
 """
 
@@ -83,11 +115,17 @@ def main(argv=None):
               f"{old['cpu'] / new['cpu']:7.1f}  {old['seconds']:8.2f}  {new['seconds']:8.2f}  {same}", flush=True)
     if args.big:
         print(f"\nnew method only (old: refused, k!*d! > 14400); {args.samples} random colourings per size")
-        print(f"{'k,d':>5}  {'classes':>7}  {'cpu s':>7}  {'wall s':>7}  {'edges':>6}  closed  sampled-in-list")
+        print("closed: classes equal to the stabiliser of their own orbit partition; colourings / subgroups:")
+        print("stabilisers of random colourings / closures of random 2-generated subgroups found in the list")
+        print("(classes hit by the subgroup samples in brackets)")
+        print(f"{'k,d':>5}  {'classes':>7}  {'cpu s':>7}  {'wall s':>7}  {'edges':>6}  {'closed':>8}  "
+              f"{'colourings':>10}  subgroups")
         for k, d in [(5, 6), (6, 5), (6, 6)]:
             r = run(k, d, "goursat", lattice=not args.no_big_lattice, samples=args.samples)
             print(f"{k},{d:<3}  {r['count']:>7}  {r['cpu']:7.1f}  {r['seconds']:7.1f}  {str(r['edges']):>6}  "
-                  f"{r['closed'][0]}/{r['closed'][1]}  {r['sampled'][0]}/{r['sampled'][1]}", flush=True)
+                  f"{r['closed'][0]:>4}/{r['closed'][1]:<3}  {r['sampled'][0]:>5}/{r['sampled'][1]:<4}  "
+                  f"{r['sampled_subgroups'][0]}/{r['sampled_subgroups'][1]} ({r['sampled_subgroups'][2]} classes)",
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -376,7 +376,13 @@ def subgroups(k: int, d: int, method: str = "goursat", lattice: bool | None = No
         t0 = time.perf_counter()
         types = isotropy_types(k, d)
         forms = [PartitionForm(t.partition, t.setwise_order) for t in types]
-        return _assemble(k, d, [t.partition for t in types], None, t0, lattice, forms=forms)
+        out = _assemble(k, d, [t.partition for t in types], None, t0, lattice, forms=forms)
+        predicted = {t.partition: t.order for t in types}
+        for c in out.classes:  # closed: the stabiliser has the structural order and P as its orbits
+            if c.order != predicted[c.partition] or c.fix_dim != len(set(c.partition)):
+                raise AssertionError(f"class {c.partition} is not closed: |Stab| = {c.order}, "
+                                     f"predicted {predicted[c.partition]}")
+        return out
     size = _bounded_order(k, d)
     if size > MAX_GROUP_ORDER:
         raise OutOfReachError(

@@ -12,6 +12,7 @@ below 2**53 and decimal strings above, always with ``order_log10``.
 
 from __future__ import annotations
 
+import sys
 
 from landscape.io import StagedOutputs
 from symmetry.errors import InputError, OutOfReachError
@@ -20,7 +21,17 @@ from . import common
 
 
 def _order_json(n: int):
-    return n if n < 2**53 else str(n)
+    """The exact order: a JSON integer below 2**53, else its decimal string (of
+    any length: Δ(S_4999×S_1) has a 16 000-digit order, beyond Python's default
+    limit on int-to-str conversion)."""
+    if n < 2**53:
+        return n
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        return str(n)
+    finally:
+        sys.set_int_max_str_digits(limit)
 
 
 def register(subparsers) -> None:

@@ -87,3 +87,27 @@ def test_subgroups_out_of_reach(capsys):
     assert status == 2 and "in reach" in err and out == ""
     status, _, err = run(capsys, ["subgroups", "--k", "0", "--d", "2"])
     assert status == 2
+
+
+def test_isotropy_of_an_order_beyond_pythons_int_string_limit(tmp_path, capsys):
+    """Δ(S_1800×S_1) has order 1800! (5 000+ digits, above Python's default
+    4300-digit int-to-str limit): the JSON carries the exact decimal and its
+    log10 (oracle: math.factorial and lgamma)."""
+    d = 1801
+    W = np.full((d, d), -0.01)
+    np.fill_diagonal(W, 0.9)
+    W[-1, :], W[:, -1], W[-1, -1] = 0.3, 0.2, -0.5
+    f = tmp_path / "w.npy"
+    np.save(f, W)
+    code, out, err = run(capsys, ["isotropy", "--W", str(f), "--json"])
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["name"] == "Δ(S_1800×S_1)"
+    import sys
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        assert int(payload["order"]) == math.factorial(1800)
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert abs(payload["order_log10"] - math.lgamma(1801) / math.log(10)) < 1e-9

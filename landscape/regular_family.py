@@ -152,7 +152,7 @@ class RegularSystem:
         """Straight-line program: ``(atoms, equations)`` with sympy trees (cached)."""
         return self.atoms, self.equations
 
-    def evaluate(self, s, beta, ops, jacobian: bool = False):
+    def evaluate(self, s, beta, ops, jacobian: bool = False, wrt_s: bool = False, path=None):
         """``F̃(s, β)`` (and ``∂F̃/∂β`` with ``jacobian=True``) in the number type of ``ops``.
 
         Parameters
@@ -160,14 +160,31 @@ class RegularSystem:
         s : number of ``ops``
         beta : list of numbers of ``ops``
         ops : dict
-            ``const(Fraction)``, ``pi``, ``sqrt``, ``inv``, ``asinc``, ``asinc_d`` (its
-            derivative; only with ``jacobian``).
+            ``const(Fraction)``, ``pi``, ``sqrt``, ``inv``, ``asinc``, ``asinc2`` and their
+            derivatives ``asinc_d``, ``asinc2_d`` (only with ``jacobian``).
+        wrt_s : bool
+            With ``jacobian``, append ``∂F̃/∂s`` as the last column.
+        path : (s_m, slopes), optional
+            Evaluate along ``β(s) = beta + slopes (s − s_m)`` and return ``(F̃, d/ds F̃(s, β(s)))``
+            (the derivative as a one-column gradient).
         """
-        n = len(self.betas)
+        n = len(self.betas) + (1 if wrt_s else 0)
+        if path is not None:  # d/ds of F~(s, beta + path (s - s_m)): beta are values, path the slopes
+            one = ops["const"](Fraction(1))
+            s_m, slopes = path
+            beta = [Dual(b + k * (s - s_m), [k], ops) for b, k in zip(beta, slopes)]
+            n, jacobian = 1, True
+            s_dual = Dual(s, [one], ops)
         if jacobian:
             zero = ops["const"](Fraction(0))
-            env = {S: Dual(s, [zero] * n, ops)}
+            gs = [zero] * n
+            if wrt_s:
+                gs[-1] = ops["const"](Fraction(1))
+            env = {S: Dual(s, gs, ops) if path is None else s_dual}
             for t, (b, v) in enumerate(zip(self.betas, beta)):
+                if isinstance(v, Dual):  # a path β(s) given by the caller
+                    env[b] = v
+                    continue
                 g = [zero] * n
                 g[t] = ops["const"](Fraction(1))
                 env[b] = Dual(v, g, ops)
@@ -346,6 +363,7 @@ class _Builder:
         self.atoms = []
         self._atom_cache = {}
         self._kind = {}
+        self._order = {}
         self._expansion = {}
         self.identities = []
 
@@ -381,6 +399,7 @@ class _Builder:
             self.atoms.append((sym, kind, arg))
             self._atom_cache[key] = sym
             self._kind[sym] = (kind, arg)
+            self._order[sym] = len(self.atoms)
         return self._atom_cache[key]
 
     def at0(self, expr):
@@ -394,7 +413,7 @@ class _Builder:
         if lau and min(lau) < 0:
             raise InputError(f"{expr} is not regular at s = 0")
         c0 = lau.pop(0, sympy.Integer(0))
-        atoms = [a for a in sympy.sympify(c0).free_symbols if a in self._kind]
+        atoms = sorted((a for a in sympy.sympify(c0).free_symbols if a in self._kind), key=self._order.get)
         if atoms:
             subs = {}
             for a in atoms:

@@ -1,0 +1,327 @@
+"""The tail d ≥ D of a two-block family: Krawczyk in the scaled variables over s ∈ [0, D^{-1/2}].
+
+The simplest call:
+
+>>> from certificates.tail import prove_tail
+>>> rec = prove_tail(1, 10**6, pieces=1)               # type A, every d >= 10^6
+>>> rec["existence"], rec["negative_entry"]["param"]
+(True, 'A2')
+
+What is proved (SPEC.md conventions: k = d, teacher ``I_d``, unit second layers,
+rows are neurons).  :mod:`landscape.regular_family` rewrites the reduced
+gradient of ``Δ(S_{d−p}×S_p)`` exactly as ``E_o(d, θ) = s^{v_o} F̃_o(s, β)``,
+``s = d^{-1/2}``, ``θ = c + s^k β``, with ``E`` a unit-triangular combination of
+the gradient entries (same zeros) and ``F̃`` a polynomial in s, β and *atoms*
+(square roots, reciprocals, ``asinc``, ``asinc2``) of regular arguments.  So
+``F̃`` is defined and analytic on a neighbourhood of ``s = 0``, and for integer
+``d ≥ 2`` its zeros at ``s = d^{-1/2}`` are the critical points of L in Fix(H)
+(symmetric criticality, Palais 1979).  For each piece ``[s_lo, s_hi]`` of the
+s-interval, with ``S = [s_lo, s_hi]`` and a box ``X = β̂ + [−r, r]``:
+
+    K = β̂ − C F̃(S, β̂) + (I − C ∂_βF̃(S, X)) (X − β̂)  ⊂  int X
+
+(arb balls; C a float inverse of the midpoint Jacobian) proves, for every
+``s ∈ S`` separately, a unique zero ``β(s) ∈ X`` (Krawczyk 1969; the
+enclosures over S contain the ones at each s).  The pieces cover
+``[0, D^{-1/2}]`` (the first starts at 0), hence every d ≥ D.
+
+Spurious: if an entry ``W[i,a]`` is negative then
+``f_W(−e_a) = Σ_i relu(−W[i,a]) > 0 = f_V(−e_a)``; both networks are
+continuous, so they differ on an open set and ``L = ½E(f_W − f_V)² > 0``.  The
+artifact records the parameter (``A2`` for type A, ``B22`` for p = 2) whose
+upper bound over every piece is < 0.
+
+Enclosures of ``asinc(x) = asin(x)/x = Σ c_k x^{2k}`` (``c_k = C(2k,k)/(4^k(2k+1)) ≤ 1``),
+``asinc2(x) = (asinc x − 1)/x²`` and their derivatives over a ball: the
+functions are even with positive Taylor coefficients, so ``asinc, asinc2`` are
+increasing in ``|x|`` and their derivatives are increasing on (−1, 1); the
+values at the ball's endpoints are partial sums with the tail bounded by a
+geometric series (``|x| ≤ 1/2``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from fractions import Fraction
+
+import flint
+import numpy as np
+
+from landscape.errors import InputError
+
+__all__ = ["arb_ops", "prove_tail", "krawczyk_piece", "solve_beta", "TAIL_METHOD", "MAX_TAIL_D"]
+
+TAIL_METHOD = "krawczyk-s: parametric Krawczyk on the regular rescaled reduced gradient over s in [0, D^(-1/2)]"
+#: Largest D accepted for the start of the tail (s0 = D^(-1/2) >= 10^-6).
+MAX_TAIL_D = 10 ** 12
+_TERMS = 70  # partial sums; tail <= 2^(-2*70+2)
+
+
+def _arb_q(q: Fraction) -> flint.arb:
+    return flint.arb(q.numerator) if q.denominator == 1 else flint.arb(flint.fmpq(q.numerator, q.denominator))
+
+
+_COEFFS = None
+
+
+def _coeffs():
+    global _COEFFS
+    if _COEFFS is None:
+        _COEFFS = [_arb_q(Fraction(math.comb(2 * k, k), 4 ** k * (2 * k + 1))) for k in range(_TERMS + 2)]
+    return _COEFFS
+
+
+def _series_point(t: flint.arb, start: int, deriv: bool) -> flint.arb:
+    """Σ_{k ≥ start} c_k (d/dt)^deriv t^{2(k−start)} at a point t with |t| ≤ 1/2, tail enclosed."""
+    c = _coeffs()
+    tot = flint.arb(0)
+    for k in range(start, _TERMS):
+        j = k - start
+        if deriv:
+            if j:
+                tot += c[k] * 2 * j * t ** (2 * j - 1)
+        else:
+            tot += c[k] * t ** (2 * j)
+    r = abs(t).upper() if isinstance(t, flint.arb) else abs(t)
+    j = _TERMS - start
+    # terms k >= _TERMS: c_k <= 1 and the ratio of consecutive terms is <= (1 + 1/j) r^2 <= 1/2
+    bound = (2 * j * r ** (2 * j - 1) if deriv else r ** (2 * j)) * 2
+    return tot + flint.arb(0, bound.upper() if isinstance(bound, flint.arb) else bound)
+
+
+def _even_enclosure(x: flint.arb, start: int) -> flint.arb:
+    """An even function with positive coefficients over the ball x: [f(min|x|), f(max|x|)]."""
+    hi = x.abs_upper()
+    if not hi < flint.arb(1) / 2:
+        return flint.arb.nan()
+    lo = x.abs_lower()
+    a, b = _series_point(lo, start, False), _series_point(hi, start, False)
+    return a.union(b)
+
+
+def _increasing_enclosure(x: flint.arb, start: int) -> flint.arb:
+    """The derivative (odd, increasing on (−1, 1)) over the ball x: [f'(lower), f'(upper)]."""
+    if not x.abs_upper() < flint.arb(1) / 2:
+        return flint.arb.nan()
+    return _series_point(x.lower(), start, True).union(_series_point(x.upper(), start, True))
+
+
+def arb_ops() -> dict:
+    """Rigorous ball operations for :meth:`landscape.regular_family.RegularSystem.evaluate`."""
+
+    def sqrt(x):
+        return x.sqrt() if x > 0 else flint.arb.nan()
+
+    def inv(x):
+        return 1 / x if (x > 0 or x < 0) else flint.arb.nan()
+
+    return {"const": _arb_q, "pi": flint.arb.pi(), "sqrt": sqrt, "inv": inv,
+            "asinc": lambda x: _even_enclosure(x, 0), "asinc_d": lambda x: _increasing_enclosure(x, 0),
+            "asinc2": lambda x: _even_enclosure(x, 1), "asinc2_d": lambda x: _increasing_enclosure(x, 1)}
+
+
+def _ball(lo: Fraction, hi: Fraction) -> flint.arb:
+    return _arb_q(lo).union(_arb_q(hi))
+
+
+def solve_beta(sysm, s, start, tol: float = 1e-14):
+    """Newton in float64 on ``F̃(s, ·) = 0`` from ``start`` (F̃ is regular: no cancellation, so
+    float64 gives ~15 digits -- plenty for a centre, the proof is Krawczyk's); returns floats."""
+    import mpmath
+
+    from landscape.regular_family import mp_ops
+
+    ops = mp_ops(mpmath.fp, terms=30)
+    x = [float(v) for v in start]
+    s = float(s)
+    for _ in range(50):
+        F, J = sysm.evaluate(s, x, ops, jacobian=True)
+        dx = np.linalg.solve(np.array(J, float), np.array(F, float))
+        x = [a - b for a, b in zip(x, dx)]
+        if np.max(np.abs(dx)) < tol * max(1.0, max(abs(v) for v in x)):
+            return x
+    raise InputError("Newton on the regular system did not converge")
+
+
+def krawczyk_piece(sysm, s_lo: Fraction, s_hi: Fraction, center, slope, prec: int = 192) -> dict:
+    """Parametric Krawczyk over ``s ∈ [s_lo, s_hi]`` on boxes ``X(s) = β̂(s) + [−r, r]`` that follow
+    the line ``β̂(s) = center + slope (s − s_m)`` (exact Fractions; ``s_m`` the midpoint).
+
+    For every s of the piece: ``F̃(s, β̂(s)) ∈ g(s_m) + g'(S)(S − s_m)`` (mean value theorem,
+    ``g(s) = F̃(s, β̂(s))``) and ``∂_βF̃(s, X(s)) ⊂ ∂_βF̃(S, X(S))``, so ``K(s) ⊂ int X(s)`` follows
+    from the enclosure over the piece.
+
+    Returns a dict with ``proved``, ``radius`` (Fractions per coordinate), ``contraction``
+    (max over i of |K − β̂|_i / r_i), ``reason``.
+    """
+    n = len(center)
+    old = flint.ctx.prec
+    flint.ctx.prec = prec
+    try:
+        ops = arb_ops()
+        S = _ball(s_lo, s_hi)
+        sm = _arb_q((s_lo + s_hi) / 2)
+        c = [_arb_q(v) for v in center]
+        k = [_arb_q(v) for v in slope]
+        g0 = sysm.evaluate(sm, c, ops)
+        _, dg = sysm.evaluate(S, c, ops, path=(sm, k))
+        F = [f + row[0] * (S - sm) for f, row in zip(g0, dg)]
+        if not all(x.is_finite() for x in F):
+            return {"proved": False, "reason": "F~ along the piece is not finite"}
+        _, Jc = sysm.evaluate(sm, c, ops, jacobian=True)
+        Jm = np.array([[float(x.mid()) for x in row] for row in Jc])
+        C = np.linalg.inv(Jm)
+        Ca = flint.arb_mat([[flint.arb(float(v)) for v in row] for row in C])
+        CF = Ca * flint.arb_mat([[x] for x in F])
+        step = [CF[i, 0].abs_upper() for i in range(n)]
+        hull = [ci + ki * (S - sm) for ci, ki in zip(c, k)]
+        reason = "no radius tried"
+        for mult in (1.5, 3, 10, 100):
+            r = [Fraction(f"{max(float(v) * mult, 1e-40):.3e}") for v in step]
+            box = [h + flint.arb(0, _arb_q(ri).upper()) for h, ri in zip(hull, r)]
+            if any(not _sign_ok(b, sg) for b, sg in zip(box, sysm.signs)):
+                return {"proved": False, "reason": "the box leaves the sign region of the scaled variables"}
+            _, J = sysm.evaluate(S, box, ops, jacobian=True)
+            if not all(x.is_finite() for row in J for x in row):
+                reason = "Jacobian enclosure over the box is not finite"
+                continue
+            M = flint.arb_mat(np.eye(n, dtype=int).tolist()) - Ca * flint.arb_mat(J)
+            dev = M * flint.arb_mat([[flint.arb(0, _arb_q(ri).upper())] for ri in r])
+            K = [-CF[i, 0] + dev[i, 0] for i in range(n)]
+            ratios = [float(K[i].abs_upper()) / float(r[i]) for i in range(n)]
+            if all(K[i].abs_upper() < _arb_q(r[i]) for i in range(n)):
+                return {"proved": True, "radius": r, "contraction": max(ratios),
+                        "reason": f"K(X) in int X (max ratio {max(ratios):.3g})"}
+            reason = f"Krawczyk did not contract (ratio {max(ratios):.3g})"
+        return {"proved": False, "reason": reason}
+    finally:
+        flint.ctx.prec = old
+
+
+def _sign_ok(b: flint.arb, sign: int) -> bool:
+    return bool(b > 0) if sign > 0 else bool(b < 0)
+
+
+def negative_entry(sysm, s_lo: Fraction, s_hi: Fraction, center, slope, radius, prec: int = 192):
+    """A parameter with offset −1 whose value ``c + s^k β`` is < 0 on the piece's boxes: ``(name, upper)``."""
+    old = flint.ctx.prec
+    flint.ctx.prec = prec
+    try:
+        S = _ball(s_lo, s_hi)
+        sm = _arb_q((s_lo + s_hi) / 2)
+        for name, (off, k), ci, ki, ri in zip(sysm.names, sysm.scaling, center, slope, radius):
+            if off < 0:
+                beta = _arb_q(ci) + _arb_q(ki) * (S - sm) + flint.arb(0, _arb_q(ri).upper())
+                val = _arb_q(off) + S ** k * beta
+                if val < 0:
+                    return name, val.upper()
+        return None, None
+    finally:
+        flint.ctx.prec = old
+
+
+def pieces_for(s0: Fraction, count: int):
+    """``count`` equal pieces covering [0, s0]."""
+    edges = [s0 * i / count for i in range(count + 1)]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def s_upper(D: int) -> Fraction:
+    """A rational ``s0 ≥ D^{-1/2}`` (slightly above): 1 / floor-ish sqrt with 12 digits."""
+    r = math.isqrt(D * 10 ** 24)  # floor(sqrt(D) 10^12)
+    q = Fraction(10 ** 12, r)
+    assert q * q * D >= 1
+    return q
+
+
+def prove_tail(p: int, D: int, prec: int = 192, pieces: int = 4) -> dict:
+    """Existence (and spuriousness) of a critical point of ``Δ(S_{d−p}×S_p)`` for every d ≥ D.
+
+    Parameters
+    ----------
+    p : int
+        1 (type A) or 2.
+    D : int
+        First d of the tail (``s ∈ [0, s0]``, ``s0 ≥ D^{-1/2}`` rational).
+    pieces : int
+        Number of equal s-pieces.
+
+    Returns
+    -------
+    dict
+        JSON-ready record: ``existence`` (bool), ``pieces`` (s-interval, centre, radius,
+        contraction per piece), ``negative_entry``, the system's ``valuations``,
+        ``identities``, ``limit_system``, ``scaling``.
+    """
+    from landscape.regular_family import two_block_system
+
+    if not isinstance(D, int) or D < p + 4 or D > MAX_TAIL_D:
+        raise InputError(f"the tail must start at p + 4 <= D <= {MAX_TAIL_D}, got {D}")
+    t0 = time.perf_counter()
+    sysm = two_block_system(p)
+    s0 = s_upper(D)
+    beta0 = solve_beta(sysm, 0, _limit_start(sysm))
+    rows, ok, why = [], True, None
+    prev = beta0
+    for lo, hi in pieces_for(s0, pieces):
+        mid = (lo + hi) / 2
+        h = (hi - lo) / 8
+        b = solve_beta(sysm, mid, prev)
+        bp, bm = solve_beta(sysm, mid + h, b), solve_beta(sysm, mid - h, b)
+        prev = b
+        center = [Fraction(v) for v in _round(b, 16)]
+        slope = [Fraction(v) for v in _round([(x - y) / (2 * float(h)) for x, y in zip(bp, bm)], 10)]
+        res = krawczyk_piece(sysm, lo, hi, center, slope, prec)
+        row = {"s_lo": str(lo), "s_hi": str(hi), "center": [str(v) for v in center],
+               "slope": [str(v) for v in slope]}
+        if not res["proved"]:
+            ok, why = False, f"s in [{float(lo):.4g}, {float(hi):.4g}]: {res['reason']}"
+            rows.append(row)
+            break
+        row["radius"] = [str(v) for v in res["radius"]]
+        row["contraction"] = res["contraction"]
+        name, up = negative_entry(sysm, lo, hi, center, slope, res["radius"], prec)
+        if name is None:
+            ok, why = False, "no negative entry of W proved on the piece (spuriousness)"
+        row["negative_entry"] = {"param": name, "upper_bound": float(up) if up is not None else None}
+        rows.append(row)
+    neg = None
+    if ok:
+        names = {r["negative_entry"]["param"] for r in rows}
+        neg = {"param": rows[0]["negative_entry"]["param"] if len(names) == 1 else sorted(names),
+               "upper_bound": max(r["negative_entry"]["upper_bound"] for r in rows)}
+    return {
+        "method": TAIL_METHOD,
+        "p": p,
+        "D": D,
+        "s_interval": ["0", str(s0)],
+        "existence": ok,
+        "reason": why or (f"Krawczyk proved a unique zero of F~(s, .) in each box for every s in [0, {float(s0):.6g}]"
+                          f" (covers every d >= {D}); W has a negative entry there (L > 0)"),
+        "pieces": rows,
+        "negative_entry": neg,
+        "scaling": [[n, str(c), k, sg] for n, (c, k), sg in zip(sysm.names, sysm.scaling, sysm.signs)],
+        "equations": sysm.labels,
+        "valuations": sysm.valuations,
+        "identities": sysm.identities,
+        "limit_system": [str(e) for e in sysm.limit_system()],
+        "limit_solution": [str(v) for v in _round(beta0, 16)],
+        "precision_bits": prec,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
+def _round(xs, digits: int = 30):
+    """Decimal strings of ``digits`` significant digits (exact rationals once read by Fraction)."""
+    import mpmath
+
+    return [mpmath.nstr(mpmath.mpf(v), digits) for v in xs]
+
+
+def _limit_start(sysm):
+    """A start for Newton at s = 0: the signs of the scaled variables, magnitude 1..2."""
+    from landscape.regular_family import mp_ops  # noqa: F401
+
+    guess = {1: [2.5, 5.4, -1.3, 2.0, 1.3], 2: [5.0, 1.9, -2.5, 2.0, 1.3, 5.4]}
+    return guess.get(sysm.q, [sg * 1.0 for sg in sysm.signs])

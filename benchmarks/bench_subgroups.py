@@ -94,7 +94,8 @@ print(json.dumps(out))
 
 EXHAUSTIVE = r"""
 import json, sys, time
-from symmetry import subgroups as sg
+import importlib
+sg = importlib.import_module("symmetry.subgroups")  # the module (the package exports the function)
 k, d = json.loads(sys.argv[1])
 t, c = time.perf_counter(), time.process_time()
 reps, relations, E = sg._upward_search(k, d)   # the element search, past its size limit

@@ -22,16 +22,16 @@ enclosure over each box (``L > 0``, checked by the verifier) this proves:
     inside the recorded box, with L > 0 there (spurious), which is a strict
     local minimum (resp. a saddle) -- the verdict.
 
-**The tail** ``d > D`` (an infinite range ``lo..inf``, or d beyond
-:data:`MAX_FAMILY_D` where the float preconditioner of the family engine is
-too ill-conditioned) has **no rigorous argument in this version**: the
-regularisation in ``s = d^{-1/2}`` that Krawczyk over ``s ∈ [0, D^{-1/2}]``
-needs requires proving that the low-order Taylor coefficients of the
-rescaled equations vanish identically (exact symbolic arithmetic in
-``Q[π]`` with square roots), which is not implemented.  Such a range gets the
-verdict ``inconclusive`` with that reason, while the finite part is still
-proved and recorded (``proved``).  :mod:`landscape.asymptotics` gives the
-(non-rigorous) series that support the expected answer.
+**The tail** ``d > D`` (an infinite range ``lo..inf`` of ``d-1,1`` or ``d-2,2``):
+:func:`certificates.tail.prove_tail` proves, by Krawczyk in ``s = d^{-1/2}`` on the
+regular rescaled reduced gradient (:mod:`landscape.regular_family`), a critical
+point with ``L > 0`` for *every* d ≥ D.  Positivity of the Hessian for d > D is
+**not** proved in this version, so such a range gets the verdict
+``inconclusive`` with the reason "tail: existence proved, Hessian not"; the
+artifact's ``existence_statement`` (spurious critical points for every d ≥ lo)
+is what it proves beyond the finite part.  Other partitions, or a finite part
+that stops early, get no tail (reason: no rigorous argument for d > D).
+:mod:`landscape.asymptotics` gives the series that support the expected answer.
 
 The artifact (format :data:`FORMAT`) is re-checked by
 :mod:`certificates.verify_all_d` (through ``relu-landscape verify``).
@@ -60,9 +60,13 @@ MAX_FAMILY_D = 5000
 #: For an infinite range ``lo..inf``, the finite part proved is ``lo..max(lo, DEFAULT_FINITE_TAIL)``.
 DEFAULT_FINITE_TAIL = 200
 
-TAIL_REASON = ("no rigorous argument covers d > {D}: the tail proof (Krawczyk in s = d^(-1/2) over "
-               "[0, {D}^(-1/2)] on the rescaled reduced equations) needs the identical vanishing of the "
-               "low-order Taylor coefficients in s, which this version does not prove")
+TAIL_HESSIAN_REASON = ("tail: existence proved, Hessian not: for every d >= {D} a critical point in Fix(H) with "
+                       "L > 0 is proved (Krawczyk in s = d^(-1/2) over [0, {D}^(-1/2)], recorded in 'tail'), so a "
+                       "spurious critical point exists for every d >= {lo}; positivity of the Hessian for d > {D} is "
+                       "not proved")
+TAIL_REASON = ("no rigorous argument covers d > {D}: the tail method (Krawczyk in s = d^(-1/2) on the "
+               "regular rescaled reduced gradient, certificates/tail.py) covers the families d-1,1 and d-2,2 from "
+               "a finite part that reaches D")
 
 
 def parse_range(text) -> tuple[int, int | None]:
@@ -136,7 +140,7 @@ def _check_sizes(lin, lo, D):
 
 
 def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress: bool = False,
-                  finite_tail: int | None = None) -> dict:
+                  finite_tail: int | None = None, prove_tail: bool = True) -> dict:
     """Prove a verdict for the family over ``lo ≤ d ≤ hi`` (``hi=None``: every d ≥ lo).
 
     Parameters
@@ -150,6 +154,9 @@ def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress:
     finite_tail : int, optional
         For an infinite range, the finite part proved is ``lo..max(lo, finite_tail)``
         (default :data:`DEFAULT_FINITE_TAIL`).
+    prove_tail : bool
+        For an infinite range of ``d-1,1`` or ``d-2,2``, also run :func:`certificates.tail.prove_tail`
+        from the top of the finite part (existence and L > 0 for every larger d).
 
     Returns
     -------
@@ -218,6 +225,15 @@ def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress:
         certs = certs[:n]
     else:
         certs = []
+    tail = None
+    p_small = _two_block_p(lin)
+    if hi is None and proved is not None and proved["hi"] == D and p_small in (1, 2) and prove_tail:
+        from .tail import prove_tail as _prove_tail
+
+        tail = _prove_tail(p_small, D, prec=prec)
+        if not tail["existence"]:
+            why = f"tail d >= {D}: {tail['reason']}"
+            tail = None
     whole = proved is not None and hi is not None and proved["hi"] == hi
     if whole:
         verdict = proved["verdict"]
@@ -231,7 +247,9 @@ def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress:
             parts_reason.append(why)
         top = hi if hi is not None else float("inf")
         covered = proved["hi"] if proved is not None else lo - 1
-        if covered < top and (why is None or D_eff < D or hi is None):
+        if tail is not None:
+            parts_reason.append(TAIL_HESSIAN_REASON.format(D=D, lo=lo))
+        elif covered < top and (why is None or D_eff < D or hi is None):
             if D > MAX_FAMILY_D or D_eff < D:
                 parts_reason.append(f"the family engine certifies d <= {MAX_FAMILY_D} only")
             if hi is None:
@@ -248,7 +266,8 @@ def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress:
         "statement": _statement(text, proved),
         "branch": branch,
         "finite": certs,
-        "tail": None,
+        "tail": tail,
+        "existence_statement": _existence_statement(text, lo, D) if tail is not None else None,
         "precision_bits": prec,
         "seconds": round(time.perf_counter() - t0, 3),
         "versions": versions(),
@@ -279,6 +298,13 @@ def _asymptotic_start(p: int, lo: int):
             return None
         x = solve(Family((d - p, p)), x)
     return x
+
+
+def _existence_statement(text, lo, D):
+    return (f"For every d >= {lo}, the loss L (k = d, teacher I_d, unit second layers) has a critical point "
+            f"W_d in Fix(Delta(S_p1 x S_p2)), parts ({text}), with L(W_d) > 0 (spurious): for d <= {D} by the "
+            f"family certificates, for d >= {D} by the tail (unique zero of the rescaled reduced gradient in the "
+            f"recorded box for every s = d^(-1/2) in [0, {D}^(-1/2)]).")
 
 
 def _statement(text, proved):

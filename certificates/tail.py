@@ -200,7 +200,8 @@ def krawczyk_piece(sysm, s_lo: Fraction, s_hi: Fraction, center, slope, prec: in
 
 
 def _sign_ok(b: flint.arb, sign: int) -> bool:
-    return bool(b > 0) if sign > 0 else bool(b < 0)
+    """The sign assumption of a scaled variable (0: none) holds on the whole ball."""
+    return bool(b > 0) if sign > 0 else bool(b < 0) if sign < 0 else bool(b.is_finite())
 
 
 def negative_entry(sysm, s_lo: Fraction, s_hi: Fraction, center, slope, radius, prec: int = 192):
@@ -235,7 +236,11 @@ def s_upper(D: int) -> Fraction:
     return q
 
 
-def prove_tail(p: int, D: int, prec: int = 192, pieces: int = 4) -> dict:
+#: Width of one s-piece when the number of pieces is not given.
+PIECE_WIDTH = 0.007
+
+
+def prove_tail(p: int, D: int, prec: int = 192, pieces: int | None = None) -> dict:
     """Existence (and spuriousness) of a critical point of ``Δ(S_{d−p}×S_p)`` for every d ≥ D.
 
     Parameters
@@ -244,8 +249,8 @@ def prove_tail(p: int, D: int, prec: int = 192, pieces: int = 4) -> dict:
         1 (type A) or 2.
     D : int
         First d of the tail (``s ∈ [0, s0]``, ``s0 ≥ D^{-1/2}`` rational).
-    pieces : int
-        Number of equal s-pieces.
+    pieces : int, optional
+        Number of equal s-pieces (default: width about :data:`PIECE_WIDTH`).
 
     Returns
     -------
@@ -261,6 +266,10 @@ def prove_tail(p: int, D: int, prec: int = 192, pieces: int = 4) -> dict:
     t0 = time.perf_counter()
     sysm = two_block_system(p)
     s0 = s_upper(D)
+    if pieces is None:
+        pieces = max(1, math.ceil(float(s0) / PIECE_WIDTH))
+    if not 1 <= pieces <= 10 ** 4:
+        raise InputError(f"between 1 and 10^4 s-pieces, got {pieces}")
     beta0 = solve_beta(sysm, 0, _limit_start(sysm))
     rows, ok, why = [], True, None
     prev = beta0

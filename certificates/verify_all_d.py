@@ -33,6 +33,8 @@ from fractions import Fraction
 
 import flint
 
+import numpy as np
+
 from . import verifier
 from .verifier import Invalid, ball, frac
 
@@ -92,8 +94,6 @@ def _check(art: dict) -> str:
         _int(hi, "range.hi")
         if hi < lo:
             raise Invalid("empty range")
-    if art.get("tail") is not None:
-        raise Invalid("a tail argument (d beyond the finite part) is not accepted by this verifier version")
     proved, finite = art["proved"], art["finite"]
     if not isinstance(finite, list):
         raise Invalid("finite must be a list of family certificates")
@@ -125,6 +125,16 @@ def _check(art: dict) -> str:
             raise Invalid(f"d = {d}: L > 0 is not proved on the box (not shown to be spurious)")
         low = L.lower() if low is None else min(low, L.lower(), key=float)
     kind = art.get("kind", "family")
+    tail = art.get("tail")
+    if tail is not None:
+        if kind != "family" or hi is not None:
+            raise Invalid("a tail argument belongs to an infinite range of a family artifact")
+        tail_msg = check_tail(tail, lin, plo, phi)
+        if verdict != "inconclusive":
+            raise Invalid(f"verdict {verdict!r} with a tail that proves existence only (the Hessian for d beyond "
+                          "the finite part is not proved): must be inconclusive")
+        return (f"inconclusive for {lo}..inf; verified: {pv} for every d in {plo}..{phi} ({len(finite)} family "
+                f"certificates; L > 0 on every box); {tail_msg}")
     if kind == "split-saddle":
         return _check_split(art, lo, hi, plo, phi, finite, verdict)
     if kind != "family":
@@ -185,6 +195,265 @@ def _check_split(art, lo, hi, plo, phi, finite, verdict):
         raise Invalid(f"verdict {verdict!r} for the split family needs every d of {lo}..{hi} covered")
     return (f"saddle for every d in {lo}..{hi} (k = d + 1, bad neuron of type A split in halves): "
             f"q^T H q / q^T q <= {float(worst):.3e} < 0; {len(finite)} type-A critical points enclosed")
+
+
+# ------------------------------------------------------------------ the tail d >= D
+TAIL_METHOD = "krawczyk-s: parametric Krawczyk on the regular rescaled reduced gradient over s in [0, D^(-1/2)]"
+
+
+class _Jet:
+    """First-order jet (value, gradient) of balls; the verifier's own forward differentiation."""
+
+    __slots__ = ("v", "g")
+
+    def __init__(self, v, g):
+        self.v, self.g = v, g
+
+    def __add__(self, o):
+        return _Jet(self.v + o.v, [a + b for a, b in zip(self.g, o.g)])
+
+    def __mul__(self, o):
+        return _Jet(self.v * o.v, [self.v * b + o.v * a for a, b in zip(self.g, o.g)])
+
+    def fn(self, f0, f1):
+        return _Jet(f0, [f1 * a for a in self.g])
+
+
+def _pos(x):
+    if not x > 0:
+        raise Invalid("square root of a quantity not proved positive in the tail system")
+    return x.sqrt()
+
+
+def _recip(x):
+    if not (x > 0 or x < 0):
+        raise Invalid("reciprocal of a quantity not proved non-zero in the tail system")
+    return 1 / x
+
+
+def _asinc_pt(t):
+    return flint.arb(1) if t == 0 else t.asin() / t
+
+
+def _asinc_d_pt(t):
+    return flint.arb(0) if t == 0 else (1 / (1 - t * t).sqrt() - t.asin() / t) / t
+
+
+def _asinc2_pt(t):
+    return ball(Fraction(1, 6)) if t == 0 else (_asinc_pt(t) - 1) / (t * t)
+
+
+def _asinc2_d_pt(t):
+    return flint.arb(0) if t == 0 else (_asinc_d_pt(t) - 2 * t * _asinc2_pt(t)) / (t * t)
+
+
+def _even(f, x):
+    """f even with positive Taylor coefficients (increasing in |x|), over the ball x (|x| < 1/2)."""
+    if not x.abs_upper() < ball(Fraction(1, 2)):
+        raise Invalid("asinc argument not proved < 1/2 in modulus")
+    return f(x.abs_lower()).union(f(x.abs_upper()))
+
+
+def _incr(f, x):
+    """f increasing (the derivative of an even function with positive coefficients) over x."""
+    if not x.abs_upper() < ball(Fraction(1, 2)):
+        raise Invalid("asinc argument not proved < 1/2 in modulus")
+    return f(x.lower()).union(f(x.upper()))
+
+
+_FUNCS = {
+    "sqrt": (lambda x: _pos(x), lambda x, v: 1 / (2 * v)),
+    "inv": (lambda x: _recip(x), lambda x, v: -(v * v)),
+    "asinc": (lambda x: _even(_asinc_pt, x), lambda x, v: _incr(_asinc_d_pt, x)),
+    "asinc2": (lambda x: _even(_asinc2_pt, x), lambda x, v: _incr(_asinc2_d_pt, x)),
+    "def": (lambda x: x, lambda x, v: flint.arb(1)),
+}
+
+
+def tail_eval(sysm, env_values, grads):
+    """F~ of the rebuilt system with balls: ``env_values`` maps s and the β symbols to balls,
+    ``grads`` maps them to gradient lists (all of one length); returns the equation jets."""
+    import sympy
+
+    n = len(next(iter(grads.values())))
+    zero = [flint.arb(0)] * n
+    env = {k: _Jet(v, grads[k]) for k, v in env_values.items()}
+    memo = {}
+
+    def ev(e):
+        if e in env:
+            return env[e]
+        if e in memo:
+            return memo[e]
+        if e.is_Rational:
+            out = _Jet(ball(Fraction(int(e.p), int(e.q))), zero)
+        elif e is sympy.pi:
+            out = _Jet(flint.arb.pi(), zero)
+        elif e.is_Add or e.is_Mul:
+            parts = [ev(a) for a in e.args]
+            out = parts[0]
+            for a in parts[1:]:
+                out = out + a if e.is_Add else out * a
+        elif e.is_Pow and e.exp.is_Rational and e.exp.q in (1, 2):
+            b = ev(e.base)
+            if e.exp.q == 2:
+                b = b.fn(_pos(b.v), 1 / (2 * _pos(b.v)))
+            k = int(e.exp.p)
+            if k < 0:
+                b = b.fn(_recip(b.v), -(_recip(b.v) * _recip(b.v)))
+                k = -k
+            out = b
+            for _ in range(k - 1):
+                out = out * b
+        else:
+            raise Invalid(f"unexpected term {e} in the tail system")
+        memo[e] = out
+        return out
+
+    for sym, kind, arg in sysm.atoms:
+        a = ev(arg)
+        f0, f1 = _FUNCS[kind]
+        v = f0(a.v)
+        env[sym] = a.fn(v, f1(a.v, v))
+    return [ev(e) for e in sysm.equations]
+
+
+def _tail_system(p):
+    from landscape.regular_family import two_block_system  # the exact rewriting (sympy): see check_tail
+
+    return two_block_system(p)
+
+
+def _spot_check(sysm, p, d, beta):
+    """F~ at d (exact s = d^(-1/2) as a ball) against this verifier's own reduced gradient."""
+    import sympy
+
+    s = ball(Fraction(1)) / ball(Fraction(d)).sqrt()
+    theta = [ball(c) + s ** k * ball(b) for (c, k), b in zip(_scaling(sysm), beta)]
+    parts = [d - p, p]
+    jet = verifier.reduced_loss_jet(parts, theta)
+    sizes = verifier.orbit_sizes(parts)
+    g = [jet.g[i] / sizes[i] for i in range(len(sizes))]
+    keys = verifier.family_keys(parts)
+    pivot = {}
+    for t, key in enumerate(keys):
+        pivot.setdefault(key[1] if key[0] == "A" else key[2], t)
+    E = [g[t] - (g[pivot[key[1] if key[0] == "A" else key[2]]] if pivot[key[1] if key[0] == "A" else key[2]] != t
+                 else 0) for t, key in enumerate(keys)]
+    env = {sympy.Symbol("s", positive=True): s}
+    env.update(zip(sysm.betas, [ball(b) for b in beta]))
+    F = tail_eval(sysm, env, {k: [flint.arb(0)] for k in env})
+    for i, (e, f) in enumerate(zip(E, F)):
+        diff = e / s ** sysm.valuations[i] - f.v
+        if not abs(diff) < ball(Fraction(1, 10 ** 20)):
+            raise Invalid(f"the rescaled system disagrees with the reduced gradient at d = {d} (equation {i})")
+
+
+def _scaling(sysm):
+    return [(Fraction(c), int(k)) for c, k in sysm.scaling]
+
+
+def check_tail(tail: dict, lin, plo: int, phi: int) -> str:
+    """Re-check the tail: coverage of [0, D^(-1/2)], the rebuilt system (identities, valuations,
+    limit system), Krawczyk on every piece (recomputed here), and the negative entry (L > 0).
+
+    Trust base beyond the finite part: :mod:`landscape.regular_family` (exact sympy rewriting of
+    the reduced gradient; spot-checked here at d = D and d = 10^6 against this verifier's own
+    reduced gradient) and the monotonicity of asinc, asinc2 and their derivatives."""
+    import sympy
+
+    if tail.get("method") != TAIL_METHOD:
+        raise Invalid("unknown tail method")
+    p = _int(tail["p"], "tail.p")
+    if lin != [[1, -p], [0, p]] or p not in (1, 2):
+        raise Invalid("the tail is for the families d-1,1 and d-2,2")
+    D = _int(tail["D"], "tail.D")
+    if not plo <= D <= phi + 1:
+        raise Invalid(f"the tail starts at d = {D}, not contiguous with the finite part {plo}..{phi}")
+    s_lo, s0 = frac(tail["s_interval"][0]), frac(tail["s_interval"][1])
+    if s_lo != 0 or s0 * s0 * D < 1:
+        raise Invalid(f"the s-interval [{s_lo}, {s0}] does not cover [0, {D}^(-1/2)]")
+    sysm = _tail_system(p)
+    rec = [[n, str(c), k, sg] for n, (c, k), sg in zip(sysm.names, sysm.scaling, sysm.signs)]
+    if tail["scaling"] != rec or tail["valuations"] != sysm.valuations or tail["identities"] != sysm.identities \
+            or tail["equations"] != sysm.labels or tail["limit_system"] != [str(e) for e in sysm.limit_system()]:
+        raise Invalid("the recorded scaling / valuations / identities / limit system differ from the rebuilt system")
+    # the recorded limit solution solves the limit system (to 1e-12: it is a decimal)
+    sol = [frac(v) for v in tail["limit_solution"]]
+    for eq in sysm.limit_system():
+        val = float(eq.subs(dict(zip(sysm.betas, [sympy.Rational(v.numerator, v.denominator) for v in sol]))))
+        if not abs(val) < 1e-12:
+            raise Invalid("the recorded limit solution does not solve the limit system")
+    pieces = tail["pieces"]
+    if not pieces or frac(pieces[0]["s_lo"]) != 0 or frac(pieces[-1]["s_hi"]) != s0:
+        raise Invalid("the pieces do not cover the s-interval")
+    n = len(sysm.betas)
+    S_sym = sympy.Symbol("s", positive=True)
+    old = flint.ctx.prec
+    flint.ctx.prec = _int(tail["precision_bits"], "tail.precision_bits")
+    worst, neg_up = 0.0, None
+    try:
+        for i, pc in enumerate(pieces):
+            a, b = frac(pc["s_lo"]), frac(pc["s_hi"])
+            if not a < b or (i and frac(pieces[i - 1]["s_hi"]) != a):
+                raise Invalid(f"piece {i}: the pieces must be contiguous and increasing")
+            c = [frac(v) for v in pc["center"]]
+            k = [frac(v) for v in pc["slope"]]
+            r = [frac(v) for v in pc["radius"]]
+            if len(c) != n or len(k) != n or len(r) != n or any(x <= 0 for x in r):
+                raise Invalid(f"piece {i}: centre, slope and radius need {n} entries (radius > 0)")
+            S = ball(a).union(ball(b))
+            sm = ball((a + b) / 2)
+            cb = [ball(x) for x in c]
+            kb = [ball(x) for x in k]
+            # F~(s, β̂(s)) for s in the piece: value at s_m plus derivative along the line times (S − s_m)
+            g0 = tail_eval(sysm, {S_sym: sm, **dict(zip(sysm.betas, cb))},
+                           {S_sym: [flint.arb(0)], **{bb: [flint.arb(0)] for bb in sysm.betas}})
+            dg = tail_eval(sysm, {S_sym: S, **{bb: ci + ki * (S - sm) for bb, ci, ki in zip(sysm.betas, cb, kb)}},
+                           {S_sym: [flint.arb(1)], **{bb: [ki] for bb, ki in zip(sysm.betas, kb)}})
+            F = [x.v + y.g[0] * (S - sm) for x, y in zip(g0, dg)]
+            rad = [flint.arb(0, ball(x).upper()) for x in r]
+            box = [ci + ki * (S - sm) + ri for ci, ki, ri in zip(cb, kb, rad)]
+            for bx, sg, name in zip(box, sysm.signs, sysm.names):
+                if (sg > 0 and not bx > 0) or (sg < 0 and not bx < 0):
+                    raise Invalid(f"piece {i}: the box leaves the sign region of {name}")
+            grads = {S_sym: [flint.arb(0)] * n}
+            for t, bb in enumerate(sysm.betas):
+                grads[bb] = [flint.arb(1) if u == t else flint.arb(0) for u in range(n)]
+            J = tail_eval(sysm, {S_sym: S, **dict(zip(sysm.betas, box))}, grads)
+            Jc = tail_eval(sysm, {S_sym: sm, **dict(zip(sysm.betas, cb))}, grads)
+            Cm = np.linalg.inv(np.array([[float(x.mid()) for x in row.g] for row in Jc]))
+            C = flint.arb_mat([[flint.arb(float(v)) for v in row] for row in Cm])
+            Jm = flint.arb_mat([row.g for row in J])
+            M = flint.arb_mat(np.eye(n, dtype=int).tolist()) - C * Jm
+            K = -(C * flint.arb_mat([[x] for x in F])) + M * flint.arb_mat([[x] for x in rad])
+            for u in range(n):
+                if not K[u, 0].abs_upper() < ball(r[u]):
+                    raise Invalid(f"piece {i} (s in [{float(a):.4g}, {float(b):.4g}]): Krawczyk K(X) is not "
+                                  f"inside X in coordinate {sysm.names[u]}")
+            ratio = max(float(K[u, 0].abs_upper()) / float(r[u]) for u in range(n))
+            verifier.close(pc["contraction"], ratio, 0.05, f"piece {i}: contraction")
+            worst = max(worst, ratio)
+            # spurious: the recorded parameter (offset < 0) stays negative
+            neg = pc["negative_entry"]["param"]
+            if neg not in sysm.names:
+                raise Invalid(f"piece {i}: unknown parameter {neg!r}")
+            t = sysm.names.index(neg)
+            off, kk = _scaling(sysm)[t]
+            val = ball(off) + S ** kk * box[t]
+            if not val < 0:
+                raise Invalid(f"piece {i}: {neg} < 0 is not proved (W has no proved negative entry)")
+            verifier.close(pc["negative_entry"]["upper_bound"], float(val.upper()), 1e-6,
+                           f"piece {i}: upper bound of {neg}")
+            neg_up = float(val.upper()) if neg_up is None else max(neg_up, float(val.upper()))
+        _spot_check(sysm, p, D, c if len(pieces) == 1 else [frac(v) for v in pieces[-1]["center"]])
+        _spot_check(sysm, p, 10 ** 6, [frac(v) for v in pieces[0]["center"]])
+    finally:
+        flint.ctx.prec = old
+    return (f"tail verified: for every s in [0, {float(s0):.6g}] (every d >= {D}) a unique zero of the rescaled "
+            f"reduced gradient in the recorded box ({len(pieces)} pieces, Krawczyk ratio <= {worst:.3g}), with an "
+            f"entry of W <= {neg_up:.4g} < 0 (L > 0): a spurious critical point exists for every d >= {plo}; "
+            f"the Hessian beyond d = {phi} is not proved")
 
 
 verifier.register_range_verifier(verify_range)  # `verify` (verifier.verify_certificate) dispatches here

@@ -353,7 +353,8 @@ class _Builder:
             sign = scaling[key][2]
             self.signs.append(sign)
             self.betas.append(sympy.Symbol(name.lower(), positive=True) if sign > 0
-                              else sympy.Symbol(name.lower(), negative=True))
+                              else sympy.Symbol(name.lower(), negative=True) if sign < 0
+                              else sympy.Symbol(name.lower(), real=True))
         self.scaling = []
         self.theta = {}
         for key, b in zip(self.keys, self.betas):

@@ -172,6 +172,10 @@ def gradient_descent(
         the steps and the loss is evaluated only for the runs that stop.  If
         it has a true attribute ``takes_active``, both are called with the
         keyword ``active=`` (original run indices of the sub-batch's rows).
+        An objective may also have ``gradient_and_norms(params) -> (grads,
+        gmax, gfro)``: the gradient with its per-run max-abs entry and
+        Frobenius norm, computed while it is written (a compiled kernel saves
+        two passes); it replaces ``gradient`` when there is no weight decay.
     params0 : ndarray or tuple of ndarray
         Starting points; axis 0 of every array is the run index.
     step : float or (B,) array
@@ -238,10 +242,13 @@ def gradient_descent(
 
     # an objective with a ``gradient`` method is asked for the loss only when a run stops
     grad_only = getattr(objective, "gradient", None)
-    if getattr(objective, "takes_active", False):  # per-run data: tell it which runs are in the batch
-        objective, grad_only = _with_active(objective), None if grad_only is None else _with_active(grad_only)
-    else:
-        objective, grad_only = _ignore_active(objective), None if grad_only is None else _ignore_active(grad_only)
+    # ... and one with ``gradient_and_norms`` also hands over the two norms (without weight decay:
+    # with it the measures are of ∇L + λp, which the objective does not see)
+    grad_norms = getattr(objective, "gradient_and_norms", None) if not weight_decay else None
+    wrap = _with_active if getattr(objective, "takes_active", False) else _ignore_active
+    objective = wrap(objective)
+    grad_only = None if grad_only is None else wrap(grad_only)
+    grad_norms = None if grad_norms is None else wrap(grad_norms)
     if polish is not None:
         polish_call = _with_active(polish) if getattr(polish, "takes_active", False) else _ignore_active(polish)
     active = np.arange(B)
@@ -254,11 +261,18 @@ def gradient_descent(
     # positive definite yet), -inf after a polish step that did not help
     polish_level = np.full(B, -np.inf if polish is None else float(polish.start))
     backup = None  # (mask over active, params before the polish step, measure before)
+    size = sum(int(np.prod(a.shape[1:])) for a in arrays)  # entries per run
+    scratch = [None] * len(arrays)  # the step's products, reused while the batch keeps its size
+    uniform = bool(np.all(eta == eta[0]))  # one step for every run: a Python float multiplies
 
     while active.size:
         check_loss = loss_tol is not None and iteration % loss_every == 0
         iteration += 1
-        if grad_only is not None and not check_loss:
+        norms = None
+        if grad_norms is not None and not check_loss:
+            grads, *norms = grad_norms(cur if not single else cur[0], active=active)
+            loss = None
+        elif grad_only is not None and not check_loss:
             grads = grad_only(cur if not single else cur[0], active=active)
             loss = None
         else:
@@ -267,8 +281,15 @@ def gradient_descent(
         grads = (grads,) if single else tuple(grads)
         total = tuple(g + weight_decay * p for g, p in zip(grads, cur)) if weight_decay else grads
         # per step only the measures that are used (the other is computed for stopped runs)
-        gmax = _max_abs(total) if (norm == "max" or polish is not None) else None
-        gfro = _frobenius(total) if norm == "fro" else None
+        if norms is not None:
+            gmax, gfro = (np.asarray(x, dtype=float) for x in norms)
+        elif norm == "max":
+            gmax, gfro = _max_abs(total), None
+        else:
+            gfro = _frobenius(total)
+            # the polish needs max|g| only where it could be below the polish level: max|g| >= ‖g‖_F / √size
+            gmax = _max_abs(total) if (polish is not None and np.any(
+                gfro <= polish_level[active] * np.sqrt(size) * (1 + 1e-12))) else None
         measure = gmax if norm == "max" else gfro
 
         if backup is not None:
@@ -315,13 +336,14 @@ def gradient_descent(
             total = tuple(t[keep] for t in total)
             measure = measure[keep]
             gmax = gmax[keep] if gmax is not None else None
+            gfro = gfro[keep] if gfro is not None else None
             if progress is not None:
                 progress(int(stop.sum()))
             if not active.size:
                 break
 
         polished = np.zeros(active.size, dtype=bool)
-        if polish is not None:
+        if polish is not None and gmax is not None:
             try_now = gmax <= polish_level[active]
             if try_now.any():
                 sub = tuple(c[try_now] for c in cur)
@@ -346,11 +368,13 @@ def gradient_descent(
             for c, t in zip(cur, total):
                 c[move] -= eta_a.reshape((-1,) + (1,) * (c.ndim - 1)) * t[move]
             n_steps[active[move]] += 1
-        else:  # the common case: every active run steps, in place
-            eta_a = eta[active]
-            for c, t in zip(cur, total):
-                t = t * eta_a.reshape((-1,) + (1,) * (c.ndim - 1))
-                c -= t
+        else:  # the common case: every active run steps, in place, products into reused buffers
+            factor = float(eta[0]) if uniform else eta[active]
+            for i, (c, t) in enumerate(zip(cur, total)):
+                if scratch[i] is None or scratch[i].shape != t.shape:
+                    scratch[i] = np.empty_like(t)
+                np.multiply(t, factor if uniform else factor.reshape((-1,) + (1,) * (c.ndim - 1)), out=scratch[i])
+                c -= scratch[i]
             n_steps[active] += 1
 
     out_steps[:] = n_steps

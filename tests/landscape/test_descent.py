@@ -231,3 +231,39 @@ def test_objectives_without_the_attribute_are_called_as_before():
 
     res = gradient_descent(plain, np.array([[1.0], [0.1]]), step=0.5, tol=1e-6)
     assert res.converged.all() and calls[0] == 2 and min(calls) == 1
+
+
+class _WithNorms:
+    """A population objective that also offers ``gradient_and_norms``, the
+    norms computed here independently (numpy, per run) -- and counts its calls."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, 0
+
+    def __call__(self, W):
+        return self.inner(W)
+
+    def gradient_and_norms(self, W):
+        self.calls += 1
+        G = self.inner(W)[1]
+        flat = G.reshape(G.shape[0], -1)
+        return G, np.abs(flat).max(axis=1), np.sqrt((flat * flat).sum(axis=1))
+
+
+@pytest.mark.parametrize("norm", ["max", "fro"])
+def test_gradient_and_norms_protocol_gives_the_same_descent(norm):
+    """An objective handing over its per-run norms takes exactly the same steps
+    (same stops, same endpoints) as the trainer measuring them itself; with
+    weight decay the protocol is not used (the measure is of ∇L + λp)."""
+    from landscape.dynamics import population_objective
+
+    rng = np.random.default_rng(8)
+    W0 = rng.normal(size=(12, 5, 5)) / np.sqrt(5)
+    plain = population_objective(engine="numpy")
+    for wd in (0.0, 1e-3):
+        withn = _WithNorms(plain)
+        a = gradient_descent(plain, W0, step=1.0, tol=1e-10, max_steps=5000, norm=norm, weight_decay=wd)
+        b = gradient_descent(withn, W0, step=1.0, tol=1e-10, max_steps=5000, norm=norm, weight_decay=wd)
+        assert np.array_equal(a.params, b.params) and np.array_equal(a.steps, b.steps)
+        assert np.array_equal(a.converged, b.converged) and np.array_equal(a.grad_norm, b.grad_norm)
+        assert (withn.calls > 0) == (wd == 0.0)

@@ -83,8 +83,10 @@ def test_subgroups(tmp_path, capsys):
 
 
 def test_subgroups_out_of_reach(capsys):
-    status, out, err = run(capsys, ["subgroups", "--k", "6", "--d", "6"])
-    assert status == 2 and "in reach" in err and out == ""
+    status, out, err = run(capsys, ["subgroups", "--k", "7", "--d", "6"])
+    assert status == 2 and "in reach" in err and "k, d <= 6" in err and out == ""
+    status, out, err = run(capsys, ["subgroups", "--k", "6", "--d", "6", "--method", "elements"])
+    assert status == 2 and "14400" in err and out == ""
     status, _, err = run(capsys, ["subgroups", "--k", "0", "--d", "2"])
     assert status == 2
 

@@ -39,12 +39,14 @@ enumeration runs over
 3. weights w, w' constant on D-orbits with ``Σ w = k``, ``Σ w' = d``: the
    inflated partition P of the k×d cells.
 
-Duplicates (conjugate U-representations twisted by an automorphism, equal
-inflations) are removed by an exact canonical form of the partition
-(:func:`partition_form`, McKay's individualisation-refinement in
-:mod:`symmetry.canonical`); each remaining P is checked to be closed with the
-predicted order.  The largest group listed is S_max(k,d) (at most 720
-elements); nothing of size k!·d! is listed.
+Each class is produced once: two graphs with the same U are conjugate iff
+their multisets of U-classes differ by the twist of an element of
+N_{S_r}(U) (orbits of the normaliser on multisets), and two weightings of one c
+give conjugate groups iff they differ by the setwise stabiliser of c.  The
+exact canonical form of the inflated partition (:func:`partition_form`,
+McKay's individualisation-refinement in :mod:`symmetry.canonical`) is the
+class's key; a repeated key would raise.  The largest group listed is
+S_max(k,d) (at most 720 elements); nothing of size k!·d! is listed.
 """
 
 from __future__ import annotations
@@ -211,7 +213,8 @@ class _Rep:
 def _subgroup_classes_in(G, u: int, max_index: int):
     """U-conjugacy classes of subgroups H ≤ U = G.subgroups[u] with [U:H] ≤ max_index.
 
-    Returns the classes (list of :class:`_Rep`) and a dict: subgroup number → class.
+    Returns the classes (list of :class:`_Rep`), one subgroup number per class, and a dict
+    subgroup number → class.
     """
     U = G.subgroups[u]
     order_u = int(U.sum())

@@ -3,10 +3,10 @@
 The simplest call:
 
 >>> from landscape.asymptotics import family_asymptotics
->>> res = family_asymptotics("d-1,1", order=1, digits=40, spectrum=False)   # type A
+>>> res = family_asymptotics("d-1,1", order=1, spectrum=False)   # type A, derived
 >>> t = res.loss[0]                                  # d L -> 1/2 - 2/pi^2
 >>> t.power, t.value[:12], t.exact
-(-1.0, '0.2973576327', '(-2 + pi**2/2)/pi**2')
+(-1.0, '0.2973576327', '1/2 - 2/pi**2')
 
 Arjevani & Field (NeurIPS 2021, arXiv 2107.10370) show that the families of
 critical points of ``L`` (k = d, teacher ``I_d``, rows are neurons) have
@@ -25,7 +25,16 @@ reported coefficient (j ≤ N ≤ 8) is right to ≳ 30 digits, which the tests
 check against solutions at d = 10³..10⁸ computed independently (error of
 the truncated series shrinks like ``d^{-(N+1)/2}``).
 
-Exact forms: each coefficient is compared with ``mpmath.identify`` against
+**Derived series (default for p = 1, 2).**  The parameters and the loss are
+not fitted but derived: :mod:`landscape.exact_series` solves the regular
+rescaled system of :mod:`landscape.regular_family` order by order in s
+(exact limit root, then one exact linear solve per order), so ``exact`` holds
+the closed form of every reported coefficient (rational functions of π) and
+``value`` its decimal value.  The fit below is kept as the independent
+oracle (``fit_params``, ``fit_loss``; compared in the tests to ≥ 20 digits).
+Eigenvalues are still fitted.
+
+Exact forms of fitted coefficients: each is compared with ``mpmath.identify`` against
 ``π``, ``1/π``, ``1/π²``, ``√2`` (PSLQ); a match is reported in ``exact`` only
 when it agrees to at least :data:`EXACT_DIGITS` digits -- an identification,
 not a derivation (docs/theorems.md states which leading constants are
@@ -74,6 +83,9 @@ class Asymptotics:
     eigenvalues: list = field(default_factory=list)  # [{irrep, rank, multiplicity, series}]
     samples: list = field(default_factory=list)  # the d used
     digits: int = 60
+    method: str = "fit"  # "derived": params and loss from landscape.exact_series
+    fit_params: dict = field(default_factory=dict)  # the fitted series when params are derived
+    fit_loss: list = field(default_factory=list)
 
 
 def _linear_parts(text):
@@ -249,8 +261,28 @@ def _terms(e, coeffs, errs, order, max_digits=30):
     return out
 
 
+def _exact_terms(ser, order):
+    """Terms of the derived series (:mod:`landscape.exact_series`): params and loss."""
+    import sympy
+
+    def term(power, expr):
+        return Term(float(power), mpmath.nstr(mpmath.mpf(str(sympy.N(expr, 45))), 30), str(expr))
+
+    params = {}
+    for t, name in enumerate(ser.names):
+        terms = ser.param_terms(t)
+        if not terms:
+            params[name] = [Term(0.0, "0", "0")]
+            continue
+        lead = terms[0][0]
+        params[name] = [term(pw, c) for pw, c in terms if pw >= lead - order / 2 - 1e-9]
+    nz = [m for m, c in enumerate(ser.loss) if c != 0]
+    loss = [term(-m / 2, ser.loss[m]) for m in nz if m <= nz[0] + order] if nz else [Term(0.0, "0", "0")]
+    return params, loss
+
+
 def family_asymptotics(partition, order: int = 4, digits: int = 60, s0: float = 1e-5,
-                       spectrum: bool = True) -> Asymptotics:
+                       spectrum: bool = True, method: str = "exact") -> Asymptotics:
     """Series in ``d^{-1/2}`` of the family's parameters, loss and Hessian eigenvalues.
 
     Parameters
@@ -265,6 +297,11 @@ def family_asymptotics(partition, order: int = 4, digits: int = 60, s0: float = 
         Largest ``s = d^{-1/2}`` sampled.
     spectrum : bool
         Also the Hessian eigenvalues (the costly part: one isotypic spectrum per sample).
+    method : {"exact", "fit"}
+        ``"exact"`` (p = 1, 2): parameters and loss *derived* order by order from the regular
+        system (:func:`landscape.exact_series.family_series`, exact coefficients in π), the
+        fitted values kept in ``fit_params``/``fit_loss`` (when samples are computed, i.e.
+        ``spectrum=True``); eigenvalues are always fitted.  ``"fit"``: everything fitted.
 
     Returns
     -------
@@ -276,7 +313,19 @@ def family_asymptotics(partition, order: int = 4, digits: int = 60, s0: float = 
     """
     if not 0 <= order <= 8:
         raise InputError(f"order must be between 0 and 8, got {order}")
+    if method not in ("exact", "fit"):
+        raise InputError(f"method must be 'exact' or 'fit', got {method!r}")
     p = _linear_parts(partition)
+    exact = None
+    if method == "exact" and p in (1, 2):
+        from .exact_series import MAX_SERIES_ORDER, family_series
+
+        exact = _exact_terms(family_series(p, min(order + 2, MAX_SERIES_ORDER)), order)
+        if not spectrum:
+            res = Asymptotics(partition, order, digits=digits)
+            res.params, res.loss = exact
+            res.method = "derived"
+            return res
     M = order + 12
     ds = sorted({int(round((M + 1) ** 2 / (i + 1) ** 2 / s0 ** 2)) for i in range(M + 1)})
     sols = _branch(p, ds, digits)
@@ -291,6 +340,10 @@ def family_asymptotics(partition, order: int = 4, digits: int = 60, s0: float = 
         losses = [reduced_loss(Family((d - p, p)), sols[d], mp_context(digits)) for d in ds]
         e, co, er = _fit(losses, ds, M)
         res.loss = _terms(e, co, er, order)
+        if exact is not None:
+            res.fit_params, res.fit_loss = res.params, res.loss
+            res.params, res.loss = exact
+            res.method = "derived"
         if not spectrum:
             return res
         specs = [_spectrum(p, d, sols[d], digits) for d in ds]
@@ -328,7 +381,13 @@ def to_json(res: Asymptotics) -> dict:
             "loss": [t.as_dict() for t in res.loss],
             "eigenvalues": [{"irrep": e["irrep"], "rank": e["rank"], "multiplicity": e["multiplicity"],
                              "series": [t.as_dict() for t in e["series"]]} for e in res.eigenvalues],
-            "samples": res.samples, "method": "undetermined coefficients on Newton solutions at large d"}
+            "samples": res.samples,
+            "method": ("params and loss derived order by order from the regular rescaled system "
+                       "(landscape.exact_series); eigenvalues by undetermined coefficients on Newton solutions "
+                       "at large d") if res.method == "derived" else
+                      "undetermined coefficients on Newton solutions at large d",
+            "fit": {"params": {k: [t.as_dict() for t in v] for k, v in res.fit_params.items()},
+                    "loss": [t.as_dict() for t in res.fit_loss]} if res.fit_loss else None}
 
 
 def _fmt(terms, latex=False):

@@ -50,6 +50,7 @@ class FamilySeries:
     names: list
     scaling: list
     beta: list
+    loss: list = None  # coefficients of s^m of L (exact), m = 0..order
 
     def param_terms(self, t: int):
         """``[(power of d, exact coefficient)]`` of parameter t: ``θ = c + Σ_j β_j d^{−(k+j)/2}``."""
@@ -185,7 +186,9 @@ def family_series(p: int, order: int = 3) -> FamilySeries:
     Returns
     -------
     FamilySeries
-        ``beta[j]`` the exact (sympy, in π) coefficient vector of ``s^j``.
+        ``beta[j]`` the exact (sympy, in π) coefficient vector of ``s^j``; ``loss[m]`` the
+        coefficient of ``s^m = d^{-m/2}`` of L along the branch (exact to this order: L is
+        evaluated through its own regular form, :attr:`RegularSystem.loss`).
 
     Raises
     ------
@@ -210,4 +213,15 @@ def family_series(p: int, order: int = 3) -> FamilySeries:
         F = _evaluate(sysm, K, m + 1, [_Ser(K, x.c[:m + 1]) for x in ser])
         r = sympy.Matrix([K.to_sympy(f.c[m]).subs(PI, sympy.pi) for f in F])
         rows.append([sympy.simplify(v) for v in -Jinv * r])
-    return FamilySeries(p, order, sysm.names, sysm.scaling, rows)
+    ser = [_Ser(K, [K.from_sympy(rows[j][t].subs(sympy.pi, PI)) for j in range(n)])
+           for t in range(len(sysm.betas))]
+    eqs = sysm.equations
+    try:
+        sysm.equations = [sysm.loss]
+        Ls = _evaluate(sysm, K, n, ser)[0]
+    finally:
+        sysm.equations = eqs
+    shift = sysm.loss_valuation
+    loss = [sympy.Integer(0)] * min(n, max(0, shift)) + [sympy.simplify(K.to_sympy(c).subs(PI, sympy.pi))
+                                                         for c in Ls.c]
+    return FamilySeries(p, order, sysm.names, sysm.scaling, rows, loss[:n])

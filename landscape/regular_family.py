@@ -131,6 +131,10 @@ class RegularSystem:
     labels: list = field(default_factory=list)
     signs: list = field(default_factory=list)
     limits: list = field(default_factory=list)
+    loss: object = None
+    loss_valuation: int | None = None
+    loss_limit: object = None
+    loss_identity: str | None = None
 
     @property
     def q(self) -> int:
@@ -490,6 +494,80 @@ class _Builder:
         sig = self.atom("sqrt", 1 - rho ** 2)
         return "generic", sig, rho * self.atom("asinc", rho), rho ** 2
 
+    def phi_minus_one(self, N_w, N_v, ip, nrm_w, nrm_v):
+        """``φ(ρ) − 1`` (``φ = sqrt(1−ρ²) + ρ asin ρ``): for ρ → 0 the small form
+        ``ρ² (asinc ρ − 1/(1 + σ))``, otherwise ``σ + ρ asin ρ − 1``."""
+        kind, sig, asin, rho2 = self.pair(N_w, N_v, ip, nrm_w, nrm_v)
+        inv_w = self.atom("inv", nrm_w)
+        inv_v = self.atom("inv", nrm_v) if nrm_v != 1 else sympy.Integer(1)
+        rho = ip * inv_w * inv_v
+        if kind == "zero":
+            return rho2 * (self.atom("asinc", rho) - self.atom("inv", 1 + sig))
+        return sig + rho * asin - 1
+
+    def loss_expr(self):
+        """``L`` at the point (atoms opaque): ``(1/8)Σ_L n_L (colsum_L − 1)²`` (the ⟨w,v⟩/4 part) plus
+        ``(1/2π)[½(X − d)² − ½Σ n_l u_l² + Σ_l n_l b_l + ½Σ n_l c_lL |w_l||w_L| ψ_lL − Σ n_l c_lL |w_l| ψ_{l,e_L}]``
+        with ``X = Σ n_l |w_l|``, ``u_l = |w_l| − 1``, ``ψ = φ − 1``, ``c_lL = n_L − [l = L]`` and the
+        self terms ``b_l = (π/4)(|w_l|² + 1) − |w_l| φ(ρ_{i,e_i})`` in the form
+        ``(π/4)|w_l ∓ e_i|² − |w_l|σ ± ⟨w_l,e_i⟩ σ asinc σ`` (ρ → ±1)."""
+        m, n = self.m, self.sizes
+        N = [self.norm2(L) for L in range(m)]
+        nrm = [self.atom("sqrt", N[L]) for L in range(m)]
+        lin = 0
+        for L in range(m):
+            colsum = self.A(L) + sum((n[L2] - int(L2 == L)) * self.B(L2, L) for L2 in range(m))
+            lin += n[L] * (colsum - 1) ** 2
+        u = []
+        for L in range(m):
+            if self.at0(N[L]) == 1:
+                u.append((N[L] - 1) * self.atom("inv", nrm[L] + 1))
+            elif L == 0:
+                raise InputError("the rows of the growing block do not tend to unit norm")
+            else:
+                u.append(nrm[L] - 1)
+        P = sum(n[l] * u[l] for l in range(m)) ** 2 / 2 - sum(n[l] * u[l] ** 2 for l in range(m)) / 2
+        for l in range(m):
+            kind, sig, _, _ = self.pair(N[l], 1, self.A(l), nrm[l], 1)
+            wsig = nrm[l] * sig
+            if kind == "unit":
+                sign = 1 if self.at0(self.A(l)) > 0 else -1
+                b = (sympy.pi / 4 * sympy.expand(N[l] - 2 * sign * self.A(l) + 1) - wsig
+                     + sign * self.A(l) * sig * self.atom("asinc", sig))
+            else:
+                b = sympy.pi / 4 * (N[l] + 1) - nrm[l] * (1 + self.phi_minus_one(N[l], 1, self.A(l), nrm[l], 1))
+            P += n[l] * b
+            for L in range(m):
+                cnt = n[L] - int(L == l)
+                if cnt == 0:
+                    continue
+                P += n[l] * cnt * nrm[l] * nrm[L] * self.phi_minus_one(N[l], N[L], self.ip_rows(l, L),
+                                                                        nrm[l], nrm[L]) / 2
+                P -= n[l] * cnt * nrm[l] * self.phi_minus_one(N[l], 1, self.B(l, L), nrm[l], 1)
+        return lin / 8 + P / (2 * sympy.pi)
+
+    def reduce(self, E, label):
+        """``E = s^v F̃`` with the coefficients below s^v vanishing identically: ``(F̃, v, F̃(0), note)``."""
+        lau = _laurent(E)
+        dropped = []
+        while True:
+            if not lau:
+                raise InputError(f"{label} vanishes identically")
+            v = min(lau)
+            c0, e, R = self.split(lau[v])
+            if c0 != 0:
+                break
+            dropped.append(v)
+            del lau[v]
+            if e is not None:
+                for k, c in _laurent(S ** (v + e) * R).items():
+                    lau[k] = lau.get(k, 0) + c
+                lau = {k: c for k, c in lau.items() if sympy.expand(c) != 0}
+        note = (f"{label} = s^{v} F~ (the coefficients of s^k, k < {v}, vanish identically"
+                + (f"; those of s^{dropped} after expanding the atoms at s = 0" if dropped else "")
+                + f"; F~(0) = {sympy.sstr(c0)})")
+        return sympy.Add(*[c * S ** (k - v) for k, c in lau.items()]), v, c0, note
+
     # the gradient entry ----------------------------------------------------------------------
     def grad_entry(self, key):
         """``∂L/∂W[i,a]`` at a representative cell of the orbit of ``key`` (sympy, atoms opaque)."""
@@ -549,33 +627,22 @@ class _Builder:
             piv = pivot[self.column_block(key)]
             E = G[t] if piv == t else G[t] - G[piv]
             label = f"dL/d{name}" if piv == t else f"dL/d{name} - dL/d{self.names[piv]}"
-            lau = _laurent(E)
-            dropped = []
-            while True:
-                if not lau:
-                    raise InputError(f"{label} vanishes identically")
-                v = min(lau)
-                c0, e, R = self.split(lau[v])
-                if c0 != 0:
-                    break
-                dropped.append(v)
-                del lau[v]
-                if e is not None:
-                    for k, c in _laurent(S ** (v + e) * R).items():
-                        lau[k] = lau.get(k, 0) + c
-                    lau = {k: c for k, c in lau.items() if sympy.expand(c) != 0}
-            eqs.append(sympy.Add(*[c * S ** (k - v) for k, c in lau.items()]))
+            F, v, c0, note = self.reduce(E, label)
+            eqs.append(F)
             vals.append(v)
             labels.append(label)
             limits.append(c0)
-            self.identities.append(f"{label} = s^{v} F~ (the coefficients of s^k, k < {v}, vanish identically"
-                                   + (f"; those of s^{dropped} after expanding the atoms at s = 0" if dropped
-                                      else "") + f"; F~(0) = {sympy.sstr(c0)})")
+            self.identities.append(note)
+        loss, loss_v, loss0, loss_note = self.reduce(self.loss_expr(), "L")
         sysm = RegularSystem(self.small, self.keys, self.names, self.betas, self.scaling, self.atoms, eqs, vals,
                              self.identities)
         sysm.labels = labels
         sysm.signs = self.signs
         sysm.limits = limits
+        sysm.loss = loss
+        sysm.loss_valuation = loss_v
+        sysm.loss_limit = loss0
+        sysm.loss_identity = loss_note
         return sysm
 
 

@@ -182,6 +182,8 @@ def krawczyk_piece(sysm, s_lo: Fraction, s_hi: Fraction, center, slope, prec: in
             box = [h + flint.arb(0, _arb_q(ri).upper()) for h, ri in zip(hull, r)]
             if any(not _sign_ok(b, sg) for b, sg in zip(box, sysm.signs)):
                 return {"proved": False, "reason": "the box leaves the sign region of the scaled variables"}
+            if not conditions_hold(sysm, S, box, ops):
+                return {"proved": False, "reason": "a sign condition of the rewriting (⟨w, e⟩ → ±1) fails on the box"}
             _, J = sysm.evaluate(S, box, ops, jacobian=True)
             if not all(x.is_finite() for row in J for x in row):
                 reason = "Jacobian enclosure over the box is not finite"
@@ -197,6 +199,20 @@ def krawczyk_piece(sysm, s_lo: Fraction, s_hi: Fraction, center, slope, prec: in
         return {"proved": False, "reason": reason}
     finally:
         flint.ctx.prec = old
+
+
+def conditions_hold(sysm, S, box, ops) -> bool:
+    """The rewriting's sign conditions (``⟨w, v⟩`` of the pairs with ρ → ±1 has that sign) over the box."""
+    for expr, sign in sysm.conditions:
+        saved = sysm.equations, sysm.atoms
+        try:
+            sysm.equations, sysm.atoms = [expr], []
+            val = sysm.evaluate(S, box, ops)[0]
+        finally:
+            sysm.equations, sysm.atoms = saved
+        if not _sign_ok(val, sign):
+            return False
+    return True
 
 
 def _sign_ok(b: flint.arb, sign: int) -> bool:
@@ -315,6 +331,7 @@ def prove_tail(p: int, D: int, prec: int = 192, pieces: int | None = None) -> di
         "valuations": sysm.valuations,
         "identities": sysm.identities,
         "limit_system": [str(e) for e in sysm.limit_system()],
+        "conditions": [[str(e), sg] for e, sg in sysm.conditions],
         "limit_solution": [str(v) for v in _round(beta0, 16)],
         "precision_bits": prec,
         "seconds": round(time.perf_counter() - t0, 3),

@@ -318,6 +318,13 @@ def tail_eval(sysm, env_values, grads):
     return [ev(e) for e in sysm.equations]
 
 
+class _Cond:
+    """A polynomial condition as a one-equation system for :func:`tail_eval` (no atoms)."""
+
+    def __init__(self, expr):
+        self.atoms, self.equations = [], [expr]
+
+
 def _tail_system(p):
     from landscape.regular_family import two_block_system  # the exact rewriting (sympy): see check_tail
 
@@ -376,7 +383,8 @@ def check_tail(tail: dict, lin, plo: int, phi: int) -> str:
     sysm = _tail_system(p)
     rec = [[n, str(c), k, sg] for n, (c, k), sg in zip(sysm.names, sysm.scaling, sysm.signs)]
     if tail["scaling"] != rec or tail["valuations"] != sysm.valuations or tail["identities"] != sysm.identities \
-            or tail["equations"] != sysm.labels or tail["limit_system"] != [str(e) for e in sysm.limit_system()]:
+            or tail["equations"] != sysm.labels or tail["limit_system"] != [str(e) for e in sysm.limit_system()] \
+            or tail.get("conditions") != [[str(e), sg] for e, sg in sysm.conditions]:
         raise Invalid("the recorded scaling / valuations / identities / limit system differ from the rebuilt system")
     # the recorded limit solution solves the limit system (to 1e-12: it is a decimal)
     sol = [frac(v) for v in tail["limit_solution"]]
@@ -417,6 +425,11 @@ def check_tail(tail: dict, lin, plo: int, phi: int) -> str:
             for bx, sg, name in zip(box, sysm.signs, sysm.names):
                 if (sg > 0 and not bx > 0) or (sg < 0 and not bx < 0):
                     raise Invalid(f"piece {i}: the box leaves the sign region of {name}")
+            for expr, sg in sysm.conditions:  # asin ρ = ±(π/2 − asin σ) needs ±⟨w, v⟩ >= 0
+                cond = tail_eval(_Cond(expr), {S_sym: S, **dict(zip(sysm.betas, box))},
+                                 {S_sym: [flint.arb(0)], **{bb: [flint.arb(0)] for bb in sysm.betas}})[0].v
+                if (sg > 0 and not cond > 0) or (sg < 0 and not cond < 0):
+                    raise Invalid(f"piece {i}: the sign condition {expr} {'>' if sg > 0 else '<'} 0 is not proved")
             grads = {S_sym: [flint.arb(0)] * n}
             for t, bb in enumerate(sysm.betas):
                 grads[bb] = [flint.arb(1) if u == t else flint.arb(0) for u in range(n)]

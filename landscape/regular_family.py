@@ -131,6 +131,7 @@ class RegularSystem:
     labels: list = field(default_factory=list)
     signs: list = field(default_factory=list)
     limits: list = field(default_factory=list)
+    conditions: list = field(default_factory=list)  # (polynomial in s, β; sign): sign(expr) = sign is needed
     loss: object = None
     loss_valuation: int | None = None
     loss_limit: object = None
@@ -369,6 +370,7 @@ class _Builder:
         self._atom_cache = {}
         self._kind = {}
         self._order = {}
+        self.conditions = []
         self._expansion = {}
         self.identities = []
 
@@ -489,6 +491,10 @@ class _Builder:
             R = self.atom("sqrt", sympy.expand(det * S ** -v))
             sig = S ** (v // 2) * R * inv_w * inv_v
             sign = 1 if ip0 > 0 else -1
+            # asin ρ = ±(π/2 − asin σ) holds for ±ρ ∈ [0, 1]: the sign of ⟨w,v⟩ is a condition
+            cond = (sympy.expand(ip), sign)
+            if cond not in self.conditions:
+                self.conditions.append(cond)
             return "unit", sig, sign * (sympy.pi / 2 - sig * self.atom("asinc", sig)), None
         rho = ip * inv_w * inv_v
         sig = self.atom("sqrt", 1 - rho ** 2)
@@ -639,6 +645,7 @@ class _Builder:
         sysm.labels = labels
         sysm.signs = self.signs
         sysm.limits = limits
+        sysm.conditions = self.conditions
         sysm.loss = loss
         sysm.loss_valuation = loss_v
         sysm.loss_limit = loss0

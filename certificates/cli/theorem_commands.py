@@ -68,10 +68,17 @@ def run_certify_range(args) -> Outcome:
     else:
         art = certify_range(args.partition, lo, hi, prec=args.prec, progress=sys.stderr.isatty())
     write_artifact(out, art)
+    tail = art.get("tail")
     payload = {"verdict": art["verdict"], "certificate": str(out), "reason": art["reason"],
                "partition": art["partition"], "range": art["range"], "proved": art["proved"],
-               "statement": art["statement"], "seconds": art["seconds"]}
+               "statement": art["statement"], "seconds": art["seconds"],
+               "tail": None if tail is None else {"D": tail["D"], "s_interval": tail["s_interval"],
+                                                  "pieces": len(tail["pieces"]), "existence": tail["existence"],
+                                                  "hessian": False},
+               "existence_statement": art.get("existence_statement")}
     text = f"verdict: {art['verdict']}\nreason: {art['reason']}\ncertificate: {out}"
+    if art.get("existence_statement"):
+        text += f"\nproved (existence): {art['existence_statement']}"
     return Outcome(payload, text)
 
 

@@ -29,15 +29,17 @@ for nearly (anti)parallel pairs, ``θ = 0`` exactly for a row with itself.
 With the teacher ``I_d`` the cosine of ``w_i`` with ``e_j`` is the entry
 ``ŵ_i[j]`` itself (no product), and ``v_j = e_j`` is added by indexing.
 
-How it runs.  One loop per run: norms and unit rows, then each unordered
-student pair ``i < j`` once (the pair's angle is symmetric bit for bit:
-the dot product and Kahan's norms are), then the ``k × n`` student–teacher
-pairs, accumulating the loss and the gradient in place.  No threads, no
-``fastmath``: a run's floating-point operations do not depend on the batch,
-the other runs, the process or the machine's thread count, so the same seed
-gives the same endpoints with any chunking, worker pool or Dask cluster.
-It differs from the numpy reference only in the order of the sums (last-bit
-round-off; ``tests/landscape/test_gd_kernel.py`` bounds it by ``1e-13``
+How it runs.  One loop per run: norms and unit rows, the Gram matrix of
+unit rows and the student–teacher cosines, the angles (one vectorised
+arccos/sqrt pass, then Kahan's formula where needed), then the gradient and,
+only when asked, the loss.  Per-run matrices keep the student index last,
+padded to a multiple of 8, so the inner loops are whole vectors.  No threads,
+no ``fastmath``: every sum is taken in a fixed sequential order, so a run's
+floating-point operations do not depend on the batch, the other runs, the
+process or the machine's thread count, and the same seed gives the same
+endpoints with any chunking, worker pool or Dask cluster.
+It differs from the numpy reference only in the order of the sums and in
+the arccos implementation (last-bit round-off; ``tests/landscape/test_gd_kernel.py`` bounds it by ``1e-13``
 relative).  Compiled on first use and cached on disk (``cache=True``).
 """
 
@@ -161,7 +163,9 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
     loops run over ``i`` in whole AVX-512 vectors with independent
     accumulators, while each sum over ``j`` or ``p`` is taken in a fixed
     sequential order.  ``C`` is symmetric bit for bit (same products, same
-    order), hence so are ``θ`` and ``sin θ``.
+    order), hence so are ``θ`` and ``sin θ``.  Arrays are filled by explicit
+    loops, not slice assignments: numba's broadcasting machinery for those
+    doubled the compile time.
     """
     B, k, d = W.shape
     n = V.shape[0]
@@ -172,7 +176,8 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
     norm2 = np.empty(kp)
     a = np.ones(kp)
     alpha_p = np.zeros(kp)
-    alpha_p[:k] = alpha
+    for i in range(k):
+        alpha_p[i] = alpha[i]
     C = np.empty((k, kp))
     T = np.empty((k, kp))
     S = np.empty((k, kp))
@@ -188,7 +193,8 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
         for p in range(d):
             for i in range(k):
                 Wt[p, i] = Wb[i, p]
-        norm2[:] = 0.0
+        for i in range(kp):
+            norm2[i] = 0.0
         for p in range(d):
             for i in range(kp):
                 norm2[i] += Wt[p, i] * Wt[p, i]
@@ -210,10 +216,13 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
                     C[j, i] += u * Ut[p, i]
             C[j, j] = 0.0  # the diagonal (θ = 0) is set by _angles; 0 keeps it out of the near-parallel scan
         if identity:
-            CV[:, :] = Ut
-        else:
-            CV[:, :] = 0.0
             for j in range(n):
+                for i in range(kp):
+                    CV[j, i] = Ut[j, i]
+        else:
+            for j in range(n):
+                for i in range(kp):
+                    CV[j, i] = 0.0
                 for p in range(d):
                     v = VU[j, p]
                     for i in range(kp):
@@ -221,7 +230,8 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
         _angles(C, T, S, Ut, Ut.T, k, True)
         _angles(CV, TV, SV, Ut, VU, k, False)
         # ∇_{w_i} L = α_i [ (Σ_j α_j P_ij − Σ_j β_j P'_ij) ŵ_i + Σ_j α_j Q_ij w_j − Σ_j β_j Q'_ij v_j ]
-        radial[:] = 0.0
+        for i in range(kp):
+            radial[i] = 0.0
         for j in range(k):
             aj = alpha[j]
             for i in range(kp):
@@ -232,7 +242,9 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
             for i in range(kp):
                 P, QV[j, i] = _PQ(ctx, vnorm[j], TV[j, i], SV[j, i])
                 radial[i] -= bj * P
-        Gt[:, :] = 0.0
+        for p in range(d):
+            for i in range(kp):
+                Gt[p, i] = 0.0
         for j in range(k):  # Gt[p, i] = Σ_j α_j W[j, p] Q[j, i]
             for p in range(d):
                 w = AWt[p, j]

@@ -136,24 +136,38 @@ def search_points(p: int, d: int, starts: int | None = None, seed: int = 0, verd
             if not q.is_global and q.min_row_norm >= MIN_ROW_NORM]
 
 
-def follow_rows(p: int, d_lo: int, d_hi: int, params, verdict=None, source: str = "") -> list[dict]:
+def _follow(p: int, ds, fam_of, params):
+    try:
+        return follow_family(fam_of, ds, start=np.asarray(params, float))
+    except InputError:
+        return None
+
+
+def follow_rows(p: int, d_lo: int, d_hi: int, params, verdict=None, source: str = "",
+                down_to: int | None = None) -> list[dict]:
     """Rows of one branch: the critical point near ``params`` in ``Fix(Δ(S_{d_lo−p}×S_p))``
-    followed at fixed p through ``d = d_lo..d_hi`` (one row per d reached; a fold ends it).
+    followed at fixed p through ``d = d_lo..d_hi`` (one row per d reached; a fold ends it),
+    and, with ``down_to < d_lo``, also downwards through ``d = d_lo−1..down_to``.
 
     If float Newton cannot restart from ``params`` at ``d_lo`` the branch is the point
-    itself (re-analysed), or empty if even that fails.
+    itself (re-analysed).  Downward continuation is :func:`follow_family` in the variable
+    ``t = d_lo + down_to − d`` (it steps in increasing t).
     """
-    ds = list(range(d_lo, d_hi + 1))
-    try:
-        branch = follow_family(lambda d: (d - p, p), ds, start=np.asarray(params, float))
-    except InputError:
+    branch = _follow(p, list(range(d_lo, d_hi + 1)), lambda d: (d - p, p), params)
+    if branch is None:
         from .critical_points import analyse
 
         branch = [analyse(Family((d_lo - p, p)), [float(v) for v in params])]
+    if down_to is not None and down_to < d_lo and branch:
+        c = d_lo + down_to
+        if c - d_lo - p < 1 or down_to - p < 1:
+            raise InputError(f"cannot follow (d - {p}, {p}) down to d = {down_to}")
+        down = _follow(p, list(range(down_to, d_lo + 1)), lambda t: (c - t - p, p), branch[0].params)
+        branch = (down or [])[1:][::-1] + branch
     out = []
     for q in branch:
         if q.is_global or q.min_row_norm < MIN_ROW_NORM:
-            break  # the branch ran into the global minimum or a dead neuron: stop it there
+            continue  # the branch ran into the global minimum or a dead neuron
         out.append(_row(q, p, source or f"follow p={p} from d={d_lo}", verdict))
     return out
 

@@ -9,12 +9,14 @@ independent seeded tasks run by landscape.runs.run_tasks and streamed to one JSO
 
 1. searches: ``find`` (seed, default starts) at (d0 − p, p), d0 = max(6, p + 2), for every
    p in --follow-p (run first), and at (D − p, p) for every D in --search-d and every
-   p = 1..floor(D/2) (run after phase 2); the searches of p outside --follow-p are certified
-   and give the rows at D;
+   p = 1..floor(D/2) (after phase 2, one D at a time, each followed by its phase 3); the
+   searches of p outside --follow-p are certified and give the rows at D;
 2. continuation: every non-degenerate point of a d0-search followed at fixed p through
    d = d0..--dmax, each row certified (certificates.symmetric.certify_family);
-3. late branches: every non-degenerate point of a D-search (p in --follow-p) that no phase-2
-   row matches at D is followed through D..--dmax and certified.
+3. late branches: every non-degenerate point of a D-search (p in --follow-p) that no row so far
+   matches at D is certified; for D in --follow-late-d (default 20) it is followed through
+   D..--dmax and down through D..d0 (until its branch ends at a fold), so branches born between
+   d0 and D are in the table at every d they live; at the other D it is a row at D only.
 
 A degenerate point (positively parallel neurons: a continuum of critical points, L not C³
 there; landscape.census.degenerate_reason) is a row, verdict inconclusive, only at the d where a
@@ -72,7 +74,7 @@ def follow_task(payload):
 
     t = time.time()
     rows = follow_rows(payload["p"], payload["d"], payload["dmax"], payload["params"], verdict,
-                       payload["source"])
+                       payload["source"], payload.get("down_to"))
     return {"rows": rows, "seconds": round(time.time() - t, 2)}
 
 
@@ -100,6 +102,9 @@ def main(argv=None):
     ap.add_argument("--follow-p", default="1..10", help="p followed by continuation through every d (default 1..10)")
     ap.add_argument("--search-d", default="20,40,60,80,100",
                     help=f"d where every p = 1..d/2 is searched (at most {MAX_SEARCH_D} values)")
+    ap.add_argument("--follow-late-d", default="20",
+                    help="searched d whose new points (p in --follow-p) are followed up and down in d "
+                         "(default 20; at the other searched d they are rows at that d only)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--starts", type=int, default=None, help="random starts per search (default: find's)")
     ap.add_argument("--workers", type=int, default=1, help=f"local processes (1..{MAX_WORKERS})")
@@ -114,6 +119,7 @@ def main(argv=None):
         sys.exit(f"--dmax must lie in 6..{MAX_D}")
     follow_p = _range(args.follow_p, "--follow-p", 1, args.dmax - 2)
     search_d = _range(args.search_d, "--search-d", 6, args.dmax)
+    late_d = _range(args.follow_late_d, "--follow-late-d", 6, args.dmax) if args.follow_late_d else []
     if len(search_d) > MAX_SEARCH_D:
         sys.exit(f"--search-d: at most {MAX_SEARCH_D} values")
     if not 1 <= args.workers <= MAX_WORKERS:
@@ -157,23 +163,23 @@ def main(argv=None):
     followed = run(f_tasks, "continuation")
     print(f"phase 2: {len(followed)}/{len(f_tasks)} branches ({time.time() - t0:.0f} s)", file=sys.stderr)
 
-    s_tasks = []
-    for D in search_d:
-        for p in range(1, D // 2 + 1):
-            if p in follow_p and D == heads[p]:
-                continue
-            s_tasks.append(Task(f"search d={D} p={p}", {**common, "d": D, "p": p, "certify": p not in follow_p}))
-    searched.update(run(s_tasks, "searches"))
-    s_tasks = h_tasks + s_tasks
-    print(f"phase 1b: {len(searched)}/{len(s_tasks)} searches ({time.time() - t0:.0f} s)", file=sys.stderr)
-
-    # phase 3: points of the D-searches (p followed) that no branch reaches, followed from D
+    # phases 1b and 3, one searched D at a time (--follow-late-d first): the searches at D, then
+    # the non-degenerate points they find for a followed p that no branch so far reaches at D
     at = {}
-    for res in followed.values():
-        for r in res["rows"]:
-            at.setdefault((r["d"], r["p"]), []).append(r)
-    l_tasks = []
-    for D in search_d:
+
+    def remember(results):
+        for res in results.values():
+            for r in res["rows"]:
+                at.setdefault((r["d"], r["p"]), []).append(r)
+
+    remember(followed)
+    s_all, n_late, late = list(h_tasks), 0, {}
+    for D in sorted(search_d, key=lambda D: (D not in late_d, D)):
+        s_tasks = [Task(f"search d={D} p={p}", {**common, "d": D, "p": p, "certify": p not in follow_p})
+                   for p in range(1, D // 2 + 1) if not (p in follow_p and D == heads[p])]
+        searched.update(run(s_tasks, "searches"))
+        s_all += s_tasks
+        l_tasks = []
         for p in follow_p:
             res = searched.get(f"search d={D} p={p}")
             if D == heads[p] or p > D // 2 or res is None:
@@ -181,12 +187,22 @@ def main(argv=None):
             for b, r in enumerate(res["rows"]):
                 if degenerate_reason(r["parts"], r["params"]):
                     degenerate_seeds.append(r)
-                elif not any(same_point(s, r) for s in at.get((D, r["p"]), [])):
-                    l_tasks.append(Task(f"follow p={p} d={D}..{args.dmax} #{b} L={r['loss']:.9f}",
-                                        {"p": p, "d": D, "dmax": args.dmax, "params": r["params"],
-                                         "source": f"follow p={p} from d={D} #{b} (late)"}))
-    late = run(l_tasks, "late branches")
-    print(f"phase 3: {len(late)}/{len(l_tasks)} late branches ({time.time() - t0:.0f} s)", file=sys.stderr)
+                elif any(same_point(s, r) for s in at.get((D, r["p"]), [])):
+                    continue
+                elif D in late_d:  # followed up to --dmax and down to its birth (or d0)
+                    l_tasks.append(Task(f"follow p={p} d={first_dimension(p)}<-{D}->{args.dmax} #{b} L={r['loss']:.9f}",
+                                        {"p": p, "d": D, "dmax": args.dmax, "down_to": first_dimension(p),
+                                         "params": r["params"], "source": f"follow p={p} from d={D} #{b} (late)"}))
+                else:  # a row at D only
+                    l_tasks.append(Task(f"point p={p} d={D} #{b} L={r['loss']:.9f}",
+                                        {"p": p, "d": D, "dmax": D, "params": r["params"],
+                                         "source": f"search p={p} d={D} #{b} (late, not followed)"}))
+        done = run(l_tasks, "late branches")
+        remember(done)
+        late.update(done)
+        n_late += len(l_tasks)
+        print(f"d = {D}: {sum(k in searched for k in (t.key for t in s_tasks))}/{len(s_tasks)} searches, "
+              f"{len(done)}/{len(l_tasks)} late points ({time.time() - t0:.0f} s)", file=sys.stderr)
 
     rows = [r for res in followed.values() for r in res["rows"]]
     rows += [r for res in late.values() for r in res["rows"]]
@@ -201,7 +217,7 @@ def main(argv=None):
               f"{b['verdict']} ({b['source']})", file=sys.stderr)
     if conflicts:
         sys.exit("certified verdicts disagree on one point: not writing the table")
-    summary(rows, searched, followed, late, len(s_tasks), len(f_tasks), len(l_tasks), follow_p, search_d, args.dmax)
+    summary(rows, searched, followed, late, len(s_all), len(f_tasks), n_late, follow_p, search_d, args.dmax)
     out = Path(args.out_dir) / "census_two_block.csv"
     lines = ["d,p,loss,index,lambda_min,verdict"]
     lines += [f"{r['d']},{r['p']},{r['loss']:.12g},{r['index']},{r['lambda_min']:.6g},{r['verdict']}" for r in rows]

@@ -6,10 +6,6 @@ The simplest call:
 >>> verify_range(json.load(open("typeA.range.json")))       # doctest: +SKIP
 (True, 'minimum', 'minimum for every d in 6..200: 195 family certificates verified; L > 0 on every box')
 
-Trust base: the standard library, python-flint, and :mod:`certificates.verifier`
-(itself self-contained: stdlib, numpy, flint).  Nothing from ``landscape`` or
-from the producer modules is imported.
-
 Checks:
 
 1. format, SHA-256 digest of the canonical JSON (the same as every certificate);
@@ -21,10 +17,24 @@ Checks:
    verdict, and -- spuriousness -- the enclosure of ``L`` over its Krawczyk box
    (:func:`certificates.verifier.reduced_loss_jet`, value only, plus
    ``d/4 + d(d−1)/(4π)``) has a positive lower end;
-4. the verdict: ``minimum``/``saddle`` only for a finite range entirely
-   covered by the finite part; an artifact with a ``tail`` (an argument for
-   d beyond the finite part) is rejected: no tail method is accepted by this
-   version, so no infinite range can be claimed.
+4. the tail (an infinite range of ``d-1,1`` or ``d-2,2``, :func:`check_tail`): the
+   s-interval covers ``[0, D^{-1/2}]`` (exact rationals) with contiguous pieces, D is
+   contiguous with the finite part; the regular rescaled system is rebuilt
+   (:mod:`landscape.regular_family`, sympy) and must match the recorded scaling,
+   valuations, identities, limit system and sign conditions; the recorded limit
+   root solves the limit system; on every piece the parametric Krawczyk inclusion
+   is recomputed here (own ball evaluator with forward jets, own asinc enclosures
+   from arb's asin by monotonicity) and the recorded contraction must agree; the
+   sign conditions and a negative entry of W (hence L > 0) are proved on every box;
+   the rebuilt system is spot-checked at d = D and d = 10^6 against this
+   verifier's own reduced gradient (:func:`certificates.verifier.reduced_loss_jet`);
+5. the verdict: ``minimum``/``saddle`` only for a finite range entirely
+   covered by the finite part; an artifact with a tail must say
+   ``inconclusive`` (the tail proves existence and L > 0, not the Hessian).
+
+Trust base: the standard library, python-flint, numpy (float preconditioners),
+:mod:`certificates.verifier`, and for the tail sympy with
+:mod:`landscape.regular_family` (the exact rewriting of the reduced gradient).
 """
 
 from __future__ import annotations

@@ -227,8 +227,24 @@ class PopulationObjective:
         """``∇L`` only (what a GD step needs; the loss costs another third)."""
         return self(W, need_loss=False)[1]
 
+    def gradient_and_norms(self, W):
+        """``(∇L, max |∇L|, ‖∇L‖_F)`` per run -- the protocol of
+        :func:`landscape.descent.gradient_descent`.  The compiled engine
+        computes both norms while it writes the gradient, bit for bit as the
+        trainer would from the array (numpy's pairwise summation order)."""
+        W = np.asarray(W, dtype=float)
+        if W.ndim != 3:
+            raise InputError(f"W must have shape (B, k, d), got {W.shape}")
+        if self.engine == "numba":
+            _, G, gmax, gfro = self._fused(W, self.teacher(*W.shape[1:]), False, need_norms=True)
+            return G, gmax, gfro
+        G = self.gradient(W)
+        flat = G.reshape(G.shape[0], -1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return G, np.abs(flat).max(axis=1), np.sqrt((flat * flat).sum(axis=1))
+
     @staticmethod
-    def _fused(W, teacher, need_loss):
+    def _fused(W, teacher, need_loss, need_norms=False):
         """The compiled loop of :mod:`landscape.gd_kernel` (same formulas and angles)."""
         from .gd_kernel import _CTX, fused_population
 
@@ -237,10 +253,14 @@ class PopulationObjective:
         B = W.shape[0]
         L = np.empty(B)
         G = np.empty_like(W)
-        bad = fused_population(_CTX, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, G)
+        gmax = np.empty(B)
+        gfro = np.empty(B)
+        bad = fused_population(_CTX, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, G, need_norms, gmax, gfro)
         if bad >= 0:
             _unit_rows(W)  # raises the reference's named error (zero row / NaN)
             raise InputError(f"W has a row whose norm is not positive (run {bad // W.shape[1]})")
+        if need_norms:
+            return None, G, gmax, gfro
         if not need_loss:
             return None, G
         L += const

@@ -147,8 +147,112 @@ def _angles(C, T, S, A, B, k, self_pairs):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, G):
-    """Loss (into ``L[b]``) and gradient (into ``G[b]``) of every run ``b`` of ``W``.
+def _block_sum(x, lo, n):
+    """``Σ x[lo:lo+n]`` for ``n <= 128`` in numpy's order: sequential below 8
+    terms, else eight running sums combined pairwise, then the rest."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += x[i]
+        return res
+    r0 = x[lo]
+    r1 = x[lo + 1]
+    r2 = x[lo + 2]
+    r3 = x[lo + 3]
+    r4 = x[lo + 4]
+    r5 = x[lo + 5]
+    r6 = x[lo + 6]
+    r7 = x[lo + 7]
+    i = 8
+    m = n - n % 8
+    while i < m:
+        r0 += x[lo + i]
+        r1 += x[lo + i + 1]
+        r2 += x[lo + i + 2]
+        r3 += x[lo + i + 3]
+        r4 += x[lo + i + 4]
+        r5 += x[lo + i + 5]
+        r6 += x[lo + i + 6]
+        r7 += x[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += x[lo + i]
+        i += 1
+    return res
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _pairwise_sum(x, n):
+    """``Σ x[:n]`` in numpy's pairwise order (``numpy/_core/src/umath/
+    loops_utils.h.src``: blocks of at most 128 by :func:`_block_sum`, larger
+    ranges split in two at a multiple of 8 below the middle, the two halves
+    added), so that a norm computed here is bit for bit the one
+    ``np.sqrt((g * g).sum(axis=1))`` gives (tested).  The recursion is run on
+    an explicit stack (numba's on-disk cache does not support recursion)."""
+    if n <= 128:
+        return _block_sum(x, 0, n)
+    # frames: range (lo, n), state 0 = left half pending, 1 = right half pending
+    los = np.empty(64, dtype=np.int64)
+    ns = np.empty(64, dtype=np.int64)
+    state = np.empty(64, dtype=np.int64)
+    left = np.empty(64)
+    sp = 0
+    los[0] = 0
+    ns[0] = n
+    state[0] = 0
+    while True:
+        top_n = ns[sp]
+        if top_n > 128 and state[sp] == 0:  # descend into the left half
+            n2 = top_n // 2
+            n2 -= n2 % 8
+            los[sp + 1] = los[sp]
+            ns[sp + 1] = n2
+            state[sp + 1] = 0
+            sp += 1
+            continue
+        val = _block_sum(x, los[sp], top_n)
+        # hand the value up until a frame still needs its right half
+        while True:
+            if sp == 0:
+                return val
+            sp -= 1
+            if state[sp] == 0:
+                left[sp] = val
+                state[sp] = 1
+                n2 = ns[sp] // 2
+                n2 -= n2 % 8
+                los[sp + 1] = los[sp] + n2
+                ns[sp + 1] = ns[sp] - n2
+                state[sp + 1] = 0
+                sp += 1
+                break
+            val = left[sp] + val
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _norms(Gb, sq):
+    """``(max |g|, ‖g‖_F)`` of one run's gradient, as ``landscape.descent``
+    computes them from the array (NaN propagates through the max)."""
+    k, d = Gb.shape
+    m = 0.0
+    x = 0
+    for i in range(k):
+        for p in range(d):
+            v = Gb[i, p]
+            sq[x] = v * v
+            x += 1
+            av = abs(v)
+            if av > m or av != av:
+                m = av
+    return m, math.sqrt(0.0 + _pairwise_sum(sq, k * d))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, G, need_norms, gmax, gfro):
+    """Loss (into ``L[b]``) and gradient (into ``G[b]``) of every run ``b`` of ``W``;
+    with ``need_norms`` also the gradient's max-abs entry and Frobenius norm
+    (into ``gmax[b]``, ``gfro[b]``; :func:`_norms`).
 
     ``V`` (n, d), its unit rows ``VU`` and norms ``vnorm``; ``identity`` means
     ``V = I_d`` (then the cosines are the entries of the unit rows and
@@ -188,6 +292,7 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
     QV = np.empty((n, kp))
     radial = np.empty(kp)
     Gt = np.empty((d, kp))
+    sq = np.empty(k * d)
     for b in range(B):
         Wb = W[b]
         for p in range(d):
@@ -267,6 +372,8 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
         for i in range(k):
             for p in range(d):
                 G[b, i, p] = Gt[p, i]
+        if need_norms:
+            gmax[b], gfro[b] = _norms(G[b], sq)
         if need_loss:
             loss = 0.0
             for j in range(k):

@@ -158,3 +158,36 @@ def test_gd_endpoints_agree_with_the_reference_engine():
     assert a.converged.all() and b.converged.all()
     np.testing.assert_allclose(b.params, a.params, atol=1e-10)
     np.testing.assert_array_equal(b.steps, a.steps)
+
+
+def test_pairwise_sum_is_numpys_order():
+    from landscape.gd_kernel import _pairwise_sum
+
+    for n in list(range(1, 140)) + [255, 256, 257, 400, 441, 1000, 4096 + 3]:
+        x = RNG.standard_normal(n) ** 2 * 10.0 ** RNG.uniform(-20, 5)
+        assert _pairwise_sum(x, n) == x.sum()  # bit for bit
+
+
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+def test_gradient_and_norms_are_the_trainers_norms(engine):
+    W = RNG.standard_normal((9, 20, 20))
+    V = RNG.standard_normal((5, 20))
+    for args in ((), (V,)):
+        obj = population_objective(*args, engine=engine)
+        G, gmax, gfro = obj.gradient_and_norms(W)
+        np.testing.assert_array_equal(G, obj.gradient(W))
+        flat = G.reshape(9, -1)
+        np.testing.assert_array_equal(gmax, np.abs(flat).max(axis=1))
+        np.testing.assert_array_equal(gfro, np.sqrt((flat * flat).sum(axis=1)))
+
+
+def test_norms_propagate_nan_and_inf():
+    from landscape.gd_kernel import _norms
+
+    G = np.ones((3, 4))
+    G[1, 2] = np.nan
+    m, f = _norms(G, np.empty(12))
+    assert math.isnan(m) and math.isnan(f)
+    G[1, 2] = 1e300
+    m, f = _norms(G, np.empty(12))
+    assert m == 1e300 and f == math.inf

@@ -408,7 +408,10 @@ def check_tail(tail: dict, lin, plo: int, phi: int) -> str:
     n = len(sysm.betas)
     S_sym = sympy.Symbol("s", positive=True)
     old = flint.ctx.prec
-    flint.ctx.prec = _int(tail["precision_bits"], "tail.precision_bits")
+    prec = _int(tail["precision_bits"], "tail.precision_bits")
+    if not 64 <= prec <= 4096 or len(pieces) > 10 ** 4:
+        raise Invalid("tail precision must be 64..4096 bits and at most 10^4 pieces")
+    flint.ctx.prec = prec
     worst, neg_up = 0.0, None
     try:
         for i, pc in enumerate(pieces):

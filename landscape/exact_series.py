@@ -5,7 +5,7 @@ The simplest call:
 >>> from landscape.exact_series import family_series
 >>> ser = family_series(1, order=1)               # type A, β to O(s)
 >>> [str(c) for c in ser.beta[0]]                 # β at s = 0: a1, a2, b11, b12, b21
-['8/pi', '2 + 8/pi + 8/pi**2', '-4/pi', '2', '4/pi']
+['8/pi', '2*(2 + pi)**2/pi**2', '-4/pi', '2', '4/pi']
 
 Method (a derivation, not a fit).  :mod:`landscape.regular_family` gives
 ``F̃(s, β) = 0``, regular at ``s = 0``, equivalent to criticality in Fix(H) for

@@ -252,6 +252,21 @@ def summary(rows, searched, followed, late, n_s, n_f, n_l, follow_p, search_d, d
           (f" (none at {missing[:12]}{'…' if len(missing) > 12 else ''})" if missing else ""), file=sys.stderr)
     print(f"every p = 1..d/2 searched at d = {every}", file=sys.stderr)
     print(f"inconclusive reasons: {dict(reasons)}", file=sys.stderr)
+    print("\n| p | d | rows | minimum | saddle | inconclusive | certified minima at d = 20 (loss) |\n"
+          "|---|---|---|---|---|---|---|", file=sys.stderr)
+    for p in follow_p:
+        mine = [r for r in rows if r["p"] == p]
+        c = Counter(r["verdict"] for r in mine)
+        m20 = sorted(r["loss"] for r in mine if r["d"] == 20 and r["verdict"] == "minimum")
+        print(f"| {p} | {min(r['d'] for r in mine)}..{max(r['d'] for r in mine)} | {len(mine)} | {c['minimum']} | "
+              f"{c['saddle']} | {c['inconclusive']} | {len(m20)}: {', '.join(f'{x:.5f}' for x in m20)} |",
+              file=sys.stderr)
+    rest = [r for r in rows if r["p"] not in follow_p]
+    for D in sorted({r["d"] for r in rest}):
+        mine = [r for r in rest if r["d"] == D]
+        c = Counter(r["verdict"] for r in mine)
+        print(f"| {min(r['p'] for r in mine)}..{max(r['p'] for r in mine)} | {D} | {len(mine)} | {c['minimum']} | "
+              f"{c['saddle']} | {c['inconclusive']} | |", file=sys.stderr)
 
 
 def _reason_kind(reason):
@@ -283,8 +298,9 @@ def figure(rows, path, follow_p):
                     label=f"p > {follow_p[-1]} (searched d only)")
         ax2.scatter([r["d"] for r in big], [r["lambda_min"] for r in big], s=10, marker="x", color="k")
     ax1.set_yscale("log")
+    ax1.set_ylim(top=1.0)
     ax1.set_xlabel("d")
-    ax1.set_ylabel("loss (dots: certified minima; faint: other critical points)")
+    ax1.set_ylabel("loss (dots: certified minima; faint: others; L ≤ 1 shown)")
     ax2.set_yscale("log")
     ax2.set_xlabel("d")
     ax2.set_ylabel("λ_min of the certified minima")

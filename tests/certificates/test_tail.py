@@ -143,3 +143,21 @@ def test_upgraded_verdict_rejected(art):
     a = copy.deepcopy(art)
     a["verdict"] = "minimum"
     _rejected(a, "inconclusive")
+
+
+def test_two_bad_tail_contains_newton_solution():
+    """Δ(S_{d−2}×S_2) for every d >= 10^6 (one piece): proved, spurious through B22 < 0, and the box
+    at d = 10^6 contains landscape.asymptotics' Newton solution of the plain reduced equations."""
+    from landscape.asymptotics import _start, family_solution
+
+    from certificates.tail import prove_tail
+
+    rec = prove_tail(2, 10 ** 6, pieces=1)
+    assert rec["existence"] and rec["negative_entry"]["param"] == "B22"
+    sysm = two_block_system(2)
+    d = 10 ** 6
+    x = family_solution(2, d, _start(2, d), digits=30)
+    s = mpmath.mpf(d) ** -0.5
+    beta = sysm.betas_from_params(s, x)
+    for b, (lo, hi) in zip(beta, box_at(rec["pieces"][0], sysm, float(s))):
+        assert lo <= float(b) <= hi

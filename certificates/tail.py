@@ -346,8 +346,6 @@ def _round(xs, digits: int = 30):
 
 
 def _limit_start(sysm):
-    """A start for Newton at s = 0: the signs of the scaled variables, magnitude 1..2."""
-    from landscape.regular_family import mp_ops  # noqa: F401
-
+    """A start for Newton at s = 0 (near the limit root; the signs of the scaled variables otherwise)."""
     guess = {1: [2.5, 5.4, -1.3, 2.0, 1.3], 2: [5.0, 1.9, -2.5, 2.0, 1.3, 5.4]}
     return guess.get(sysm.q, [sg * 1.0 for sg in sysm.signs])

@@ -26,7 +26,6 @@ The parameters are ``θ = c + s^k β(s)``, so ``θ = c + Σ_j β_j d^{−(k+j)/2
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 import sympy
 

@@ -8,7 +8,7 @@ import pytest
 
 from landscape.backends import mp_context
 from landscape.fixed_points import Family, reduced_gradient
-from landscape.regular_family import Dual, asinc_coefficients, mp_ops, two_block_system
+from landscape.regular_family import asinc_coefficients, mp_ops, two_block_system
 
 
 def combined(sysm, g):

@@ -742,20 +742,22 @@ def spurious_fraction_ci(spurious: int, total: int, confidence: float = 0.95):
     return float(ci.low), float(ci.high)
 
 
-def summarise_size(result: dict, *, classify: bool = True) -> dict:
+def summarise_size(result: dict, *, classify: bool = True, loss_tol: float | None = None) -> dict:
     """Counts, spurious fraction with its 95% Wilson interval, and the endpoint
     families (:func:`landscape.endpoints.classify_endpoints`) of one size.
 
     ``spurious_fraction`` is spurious / converged (unconverged runs are counted
-    separately, never classified).  Runs stopped by the loss rule
-    (``by_loss``) count as global, in one family entry flagged ``by_loss``.  The ``classification`` entry holds the
+    separately, never classified).  Every converged run is classified,
+    including those stopped by the loss rule (``by_loss``, counted in
+    ``converged_by_loss``): with ``global_tol = max(1e-8, loss_tol)`` the
+    classifier recognises a global endpoint at k > n by merging split rows
+    within the loss-tied angle (:func:`landscape.endpoints.split_angle_bound`)
+    and matching the merged rows to the teacher -- a run is never called global
+    on its loss value alone.  The ``classification`` entry holds the
     :class:`~landscape.endpoints.Classification` (not JSON) for certification.
     """
     runs = int(result["converged"].size)
-    by_loss = result["by_loss"] & result["converged"]
-    # runs stopped by the loss rule reached the global minimum *value* (L >= 0) but are
-    # not critical points to the gradient tolerance: counted as global, not classified
-    conv = result["converged"] & ~by_loss
+    conv = result["converged"]
     W = result["W"][conv]
     out = {"runs": runs, "converged": int(result["converged"].sum()), "unconverged": int((~result["converged"]).sum()),
            "diverged": int(result["diverged"].sum()),
@@ -766,7 +768,7 @@ def summarise_size(result: dict, *, classify: bool = True) -> dict:
     if classify and W.shape[0]:
         from .endpoints import classify_endpoints
 
-        c = classify_endpoints(W, loss_values=result["loss"][conv])
+        c = classify_endpoints(W, loss_values=result["loss"][conv], global_tol=max(1e-8, loss_tol or 0.0))
         glob, spur = c.global_count, c.spurious_count
         runs_of = result["run"][conv]
         fams = []
@@ -779,13 +781,6 @@ def summarise_size(result: dict, *, classify: bool = True) -> dict:
         glob = spur = 0
         fams = []
         out["classification"] = None
-    if by_loss.any():
-        glob += int(by_loss.sum())
-        fams.insert(0, {"id": None, "loss": float(result["loss"][by_loss].max()), "count": int(by_loss.sum()),
-                        "members": [int(r) for r in result["run"][by_loss]], "isotropy": None, "index": None,
-                        "lambda_min": None, "is_global": True, "by_loss": True,
-                        "note": "loss <= loss_tol: the global minimum value (L >= 0) reached within loss_tol; "
-                                "not a critical point to the gradient tolerance, so not classified or certified"})
     lo, hi = spurious_fraction_ci(spur, glob + spur)
     out.update({"global": glob, "spurious": spur,
                 "spurious_fraction": spur / (glob + spur) if glob + spur else None,

@@ -161,7 +161,7 @@ def run_gd(args) -> Outcome:
         os.makedirs(cert_root, exist_ok=True)
     summaries = []
     for (k, d) in sizes:
-        s = summarise_size(results[(k, d)])
+        s = summarise_size(results[(k, d)], loss_tol=experiment.loss_tol)
         c = s.pop("classification")
         if args.certify and c is not None and c.families:
             from certificates.endpoints import certify_families
@@ -209,7 +209,7 @@ def run_gd(args) -> Outcome:
 def _families_text(fams, limit=6):
     parts = []
     for f in fams[:limit]:
-        tag = ("global (loss rule)" if f.get("by_loss") else "global") if f["is_global"] else (f["isotropy"] or "?")
+        tag = "global" if f["is_global"] else (f["isotropy"] or "?")
         verdict = f" {f['verdict']}" if f.get("verdict") else ""
         parts.append(f"{tag} L={f['loss']:.6g} x{f['count']}{verdict}")
     if len(fams) > limit:

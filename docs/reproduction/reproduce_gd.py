@@ -76,7 +76,7 @@ def main(argv=None):
     t1 = time.perf_counter()
     t_cert = 0.0
     for k, d in sizes:
-        s = summarise_size(results[(k, d)])
+        s = summarise_size(results[(k, d)], loss_tol=exp.loss_tol)
         c = s.pop("classification")
         if c is not None and args.max_certify:
             from certificates.endpoints import certify_families

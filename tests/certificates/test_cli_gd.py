@@ -72,6 +72,12 @@ def test_gd_sweep_table_and_figure(capsys, tmp_path):
     code, text, _ = run(capsys, "gd", "--k", "d..d+1", "--d", 4, "--runs", 2, "--no-certify", "--loss-tol", "1e-9")
     assert code == 0
     assert "   5    4" in text and "loss rule" in text
+    # runs stopped by the loss rule at k = d + 1 are classified (split rows merged), not waved through
+    code, text, _ = run(capsys, "gd", "--k", 5, "--d", 4, "--runs", 4, "--no-certify", "--loss-tol", "1e-9", "--json")
+    s = json.loads(text)  # one size: its summary at the top level
+    assert code == 0 and s["global"] == s["runs"] and s["spurious"] == 0 and s["unconverged"] == 0
+    assert [f["is_global"] for f in s["families"]] == [True] and s["families"][0]["count"] == s["runs"]
+    assert s["families"][0]["loss"] <= 1e-9  # stopped by the loss rule, and still classified global
 
 
 def test_gd_resume_gives_the_same_answer(capsys, tmp_path):

@@ -355,3 +355,19 @@ def test_merged_rows_are_within_the_loss_bound_of_the_teacher():
             dist = np.linalg.norm(R - P)
             bound = np.sqrt(2 / lam) * (np.sqrt(L) + np.sqrt(cost))
             assert dist <= bound and L > L0  # the perturbation is seen by the loss and bounded by it
+
+
+def test_a_small_split_share_at_a_wide_angle_is_global():
+    """GD at k = n + 2 leaves a split piece of norm ~5e-4 at ~0.11 rad from its
+    partner (seen at n = 13..18, L ~ 1e-10): its merge costs ~n²θ³/(3π) ~ 4e-11
+    (exact closed-form loss checked here), so the endpoint is global."""
+    from landscape.loss import loss as closed_loss
+
+    d, theta, share = 6, 0.11, 5e-4
+    piece = share * (np.cos(theta) * np.eye(d)[0] + np.sin(theta) * np.eye(d)[1])
+    W = np.vstack([np.eye(d), piece])
+    W[0] -= piece  # the pieces still sum to the teacher row e_1
+    L = float(closed_loss(W))
+    assert 1e-12 < L < 1e-9  # the merge cost is the whole loss, tiny
+    c = classify_endpoints(W[None], loss_values=np.array([L]), spectra=False)
+    assert c.global_count == 1 and c.spurious_count == 0

@@ -111,6 +111,13 @@ def certify_families(families, out_dir, *, prec: int = 192, engine: str = "auto"
             records.append(_record(fam, "inconclusive", f"not attempted: max_families = {max_families}"))
             continue
         k, d = fam.representative.shape
+        if fam.is_global and fam.degenerate:
+            # k > n: the global minima form a manifold (split neurons); no isolated critical point to enclose
+            records.append(_record(fam, "inconclusive",
+                                   "not attempted: a degenerate global minimum (split neurons: a manifold of "
+                                   "global minima, L = 0 on it), not an isolated critical point; the loss "
+                                   f"{fam.loss:.1e} and the merge onto the teacher are the classifier's evidence"))
+            continue
         family_engine = engine == "family" or (engine == "auto" and _uses_family_engine(fam))
         if not family_engine and k * d > MAX_FULL_DIM:
             records.append(_record(fam, "inconclusive",

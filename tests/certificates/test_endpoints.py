@@ -94,3 +94,21 @@ def test_bad_input(tmp_path, kwargs):
 def test_missing_parent_directory(tmp_path):
     with pytest.raises(InputError):
         certify_families(family_of(np.eye(2)), tmp_path / "no" / "such")
+
+
+def test_a_degenerate_global_family_is_reported_not_attempted(tmp_path):
+    """k > n: the global minima form a manifold (a split teacher neuron); no
+    isolated critical point exists to enclose, so the family is reported
+    inconclusive with that reason, without running an engine, and kept."""
+    import numpy as np
+
+    from certificates.endpoints import certify_families
+    from landscape.endpoints import classify_endpoints
+    from landscape.loss import loss
+
+    W = np.vstack([np.eye(4), 0.4 * np.eye(4)[2]])
+    W[2] *= 0.6  # e_3 split 0.6 / 0.4: exactly on the manifold of global minima
+    c = classify_endpoints(W[None], loss_values=np.array([loss(W)]), spectra=False)
+    assert c.global_count == 1 and c.families[0].degenerate and c.families[0].representative.shape == (5, 4)
+    rec, = certify_families(c.families, tmp_path / "certs")
+    assert rec["verdict"] == "inconclusive" and "manifold" in rec["reason"] and rec["certificate"] is None

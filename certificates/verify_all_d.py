@@ -85,11 +85,49 @@ def loss_lower_bound(cert: dict) -> flint.arb:
         flint.ctx.prec = old
 
 
+#: Keys a range artifact may have; anything else is refused (an added claim is not verified).
+_TOP_KEYS = {"format", "partition", "parts_linear", "range", "verdict", "reason", "proved", "statement", "branch",
+             "finite", "tail", "existence_statement", "precision_bits", "seconds", "versions", "digest", "kind",
+             "split"}
+_TAIL_KEYS = {"method", "p", "D", "s_interval", "existence", "reason", "pieces", "negative_entry", "scaling",
+              "equations", "valuations", "identities", "limit_system", "conditions", "limit_solution",
+              "precision_bits", "seconds"}
+
+
+def _partition_text(lin) -> str:
+    """The canonical partition text of parts ``a·d + b`` (e.g. ``d-1,1``), rebuilt here."""
+    return ",".join(("d" if a == 1 else f"{a}d") + (f"{b:+d}" if b else "") if a else str(b) for a, b in lin)
+
+
+def _finite_statement(text, plo, phi, pv) -> str:
+    kind = "strict local minimum" if pv == "minimum" else "saddle (a negative Hessian eigenvalue)"
+    return (f"For every d with {plo} <= d <= {phi}, the loss L (k = d, teacher I_d, unit second "
+            f"layers) has a critical point W_d in Fix(Delta(S_p1 x S_p2)), parts ({text}), inside the recorded "
+            f"box, with L(W_d) > 0 (spurious), which is a {kind}.")
+
+
+def _existence_statement(text, lo, D) -> str:
+    return (f"For every d >= {lo}, the loss L (k = d, teacher I_d, unit second layers) has a critical point "
+            f"W_d in Fix(Delta(S_p1 x S_p2)), parts ({text}), with L(W_d) > 0 (spurious): for d <= {D} by the "
+            f"family certificates, for d >= {D} by the tail (unique zero of the rescaled reduced gradient in the "
+            f"recorded box for every s = d^(-1/2) in [0, {D}^(-1/2)]).")
+
+
+def _tail_reason(plo, phi, pv, lo, D) -> str:
+    return (f"{pv} proved for {plo} <= d <= {phi}; tail: existence proved, Hessian not: for every d >= {D} a "
+            f"critical point in Fix(H) with L > 0 is proved (Krawczyk in s = d^(-1/2) over [0, {D}^(-1/2)], "
+            f"recorded in 'tail'), so a spurious critical point exists for every d >= {lo}; positivity of the "
+            f"Hessian for d > {D} is not proved")
+
+
 def _check(art: dict) -> str:
     if not isinstance(art, dict) or art.get("format") != FORMAT:
         raise Invalid(f"not a {FORMAT} document")
     if art.get("digest") != verifier.digest(art):
         raise Invalid("digest does not match the content (the certificate was altered)")
+    extra = set(art) - _TOP_KEYS
+    if extra:
+        raise Invalid(f"unknown keys {sorted(extra)} (a claim this verifier does not check)")
     verdict = art["verdict"]
     if verdict not in ("minimum", "saddle", "inconclusive"):
         raise Invalid(f"unknown verdict {verdict!r}")
@@ -99,6 +137,9 @@ def _check(art: dict) -> str:
     lin = [[_int(a, "part coefficient"), _int(b, "part coefficient")] for a, b in lin]
     if sum(a for a, _ in lin) != 1 or sum(b for _, b in lin) != 0 or any(a < 0 for a, _ in lin):
         raise Invalid("the parts do not sum to d")
+    text = _partition_text(lin)
+    if art["partition"] != text:
+        raise Invalid(f"partition {art['partition']!r} is not the parts {lin} ({text})")
     lo, hi = _int(art["range"]["lo"], "range.lo"), art["range"]["hi"]
     if hi is not None:
         _int(hi, "range.hi")
@@ -108,8 +149,10 @@ def _check(art: dict) -> str:
     if not isinstance(finite, list):
         raise Invalid("finite must be a list of family certificates")
     if proved is None:
-        if finite or verdict != "inconclusive":
-            raise Invalid("nothing is proved, so the verdict must be inconclusive with no certificates")
+        if finite or verdict != "inconclusive" or art.get("tail") is not None or art.get("statement") is not None \
+                or art.get("existence_statement") is not None:
+            raise Invalid("nothing is proved, so the verdict must be inconclusive with no certificates, "
+                          "statements or tail")
         return "inconclusive: nothing is claimed"
     plo, phi, pv = _int(proved["lo"], "proved.lo"), _int(proved["hi"], "proved.hi"), proved["verdict"]
     if pv not in ("minimum", "saddle") or plo != lo or phi < plo:
@@ -136,13 +179,24 @@ def _check(art: dict) -> str:
         low = L.lower() if low is None else min(low, L.lower(), key=float)
     kind = art.get("kind", "family")
     tail = art.get("tail")
+    # the human-readable claims are rebuilt here from what was verified, never taken from the file
+    if kind == "family" and art.get("statement") != _finite_statement(text, plo, phi, pv):
+        raise Invalid("'statement' is not the statement of what the finite part proves")
+    want_existence = None if tail is None else _existence_statement(text, lo, _int(tail.get("D"), "tail.D"))
+    if art.get("existence_statement") != want_existence:
+        raise Invalid("'existence_statement' is not the statement of what the tail proves"
+                      if tail is not None else "'existence_statement' without a tail")
     if tail is not None:
         if kind != "family" or hi is not None:
             raise Invalid("a tail argument belongs to an infinite range of a family artifact")
+        if not isinstance(tail, dict) or set(tail) - _TAIL_KEYS or tail.get("existence") is not True:
+            raise Invalid("the tail has unknown keys or does not claim existence (an unproved tail is not recorded)")
         tail_msg = check_tail(tail, lin, plo, phi)
         if verdict != "inconclusive":
             raise Invalid(f"verdict {verdict!r} with a tail that proves existence only (the Hessian for d beyond "
                           "the finite part is not proved): must be inconclusive")
+        if art.get("reason") != _tail_reason(plo, phi, pv, lo, tail["D"]):
+            raise Invalid("'reason' is not the reason of an existence-only tail")
         return (f"inconclusive for {lo}..inf; verified: {pv} for every d in {plo}..{phi} ({len(finite)} family "
                 f"certificates; L > 0 on every box); {tail_msg}")
     if kind == "split-saddle":
@@ -155,6 +209,8 @@ def _check(art: dict) -> str:
     if hi is None or phi != hi or verdict != pv:
         raise Invalid(f"verdict {verdict!r} is claimed for {lo}..{'inf' if hi is None else hi} but only "
                       f"{plo}..{phi} is covered")
+    if art.get("reason") != f"{verdict} proved for every d in {lo}..{hi} (one family certificate per d)":
+        raise Invalid("'reason' is not the reason of the verified range")
     return (f"{pv} for every d in {lo}..{hi}: {len(finite)} family certificates verified; "
             f"L >= {float(low):.3e} > 0 on every box")
 
@@ -390,6 +446,9 @@ def check_tail(tail: dict, lin, plo: int, phi: int) -> str:
     s_lo, s0 = frac(tail["s_interval"][0]), frac(tail["s_interval"][1])
     if s_lo != 0 or s0 * s0 * D < 1:
         raise Invalid(f"the s-interval [{s_lo}, {s0}] does not cover [0, {D}^(-1/2)]")
+    if tail.get("reason") != (f"Krawczyk proved a unique zero of F~(s, .) in each box for every s in "
+                              f"[0, {float(s0):.6g}] (covers every d >= {D}); W has a negative entry there (L > 0)"):
+        raise Invalid("tail 'reason' is not the statement of what the tail proves")
     sysm = _tail_system(p)
     rec = [[n, str(c), k, sg] for n, (c, k), sg in zip(sysm.names, sysm.scaling, sysm.signs)]
     if tail["scaling"] != rec or tail["valuations"] != sysm.valuations or tail["identities"] != sysm.identities \

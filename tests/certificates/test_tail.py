@@ -161,3 +161,34 @@ def test_two_bad_tail_contains_newton_solution():
     beta = sysm.betas_from_params(s, x)
     for b, (lo, hi) in zip(beta, box_at(rec["pieces"][0], sysm, float(s))):
         assert lo <= float(b) <= hi
+
+
+def test_edited_claims_rejected(art):
+    """The human-readable claims are rebuilt by the verifier from what it
+    checked (audit, helper 'audit'): a statement kept after its tail is removed,
+    an edited statement, reason or partition text, an added key -- each
+    re-sealed -- is rejected."""
+    a = copy.deepcopy(art)
+    a["tail"] = None  # the existence statement without its proof
+    _rejected(a, "existence_statement")
+    a = copy.deepcopy(art)
+    a["existence_statement"] = a["existence_statement"].replace("critical point", "strict local minimum")
+    _rejected(a, "existence_statement")
+    a = copy.deepcopy(art)
+    a["statement"] = a["statement"].replace(f"<= d <= {D}", "<= d")
+    _rejected(a, "statement")
+    a = copy.deepcopy(art)
+    a["reason"] = "minimum proved for every d >= 200"
+    _rejected(a, "reason")
+    a = copy.deepcopy(art)
+    a["tail"]["reason"] = "Krawczyk proved a strict minimum for every d"
+    _rejected(a, "reason")
+    a = copy.deepcopy(art)
+    a["partition"] = "d-2,2"
+    _rejected(a, "partition")
+    a = copy.deepcopy(art)
+    a["tail"]["hessian"] = True
+    _rejected(a, "unknown keys")
+    a = copy.deepcopy(art)
+    a["all_d_minimum"] = True
+    _rejected(a, "unknown keys")

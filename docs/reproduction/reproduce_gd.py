@@ -127,15 +127,16 @@ def _public_args(argv):
 
 
 def _fam(f):
-    if f.get("by_loss"):
-        return f"global by loss rule ×{f['count']}"
     if f["is_global"]:
-        tag = "global"
+        tag = "global" + (" (split, degenerate)" if f.get("degenerate") else "")
     else:
         tag = f"{f['isotropy']} L={f['loss']:.5f} idx={f['index']}"
     v = f.get("verdict")
-    if v == "inconclusive" and str(f.get("certificate_reason", "")).startswith("not attempted"):
+    why = str(f.get("certificate_reason", ""))
+    if v == "inconclusive" and why.startswith("not attempted: max_families"):
         v = "not certified: --max-certify"
+    elif v == "inconclusive" and why.startswith("not attempted: a degenerate global minimum"):
+        v = None  # a manifold of global minima: nothing isolated to certify (certificates.endpoints)
     return f"{tag} ×{f['count']}" + (f" ({v})" if v else "")
 
 

@@ -468,8 +468,8 @@ def check_tail(tail: dict, lin, plo: int, phi: int) -> str:
     S_sym = sympy.Symbol("s", positive=True)
     old = flint.ctx.prec
     prec = _int(tail["precision_bits"], "tail.precision_bits")
-    if not 64 <= prec <= 4096 or len(pieces) > 10 ** 4:
-        raise Invalid("tail precision must be 64..4096 bits and at most 10^4 pieces")
+    if not 128 <= prec <= 4096 or len(pieces) > 10 ** 4:  # the spot checks compare to 1e-20
+        raise Invalid("tail precision must be 128..4096 bits and at most 10^4 pieces")
     flint.ctx.prec = prec
     worst, neg_up = 0.0, None
     try:
@@ -533,6 +533,8 @@ def check_tail(tail: dict, lin, plo: int, phi: int) -> str:
             neg_up = float(val.upper()) if neg_up is None else max(neg_up, float(val.upper()))
         _spot_check(sysm, p, D, c if len(pieces) == 1 else [frac(v) for v in pieces[-1]["center"]])
         _spot_check(sysm, p, 10 ** 6, [frac(v) for v in pieces[0]["center"]])
+        # and off the branch (the identity must hold for every β of the sign region, not only near roots)
+        _spot_check(sysm, p, 10 ** 4, [frac(v) + Fraction(j + 1, 10) for j, v in enumerate(pieces[0]["center"])])
     finally:
         flint.ctx.prec = old
     return (f"tail verified: for every s in [0, {float(s0):.6g}] (every d >= {D}) a unique zero of the rescaled "

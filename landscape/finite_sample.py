@@ -80,6 +80,7 @@ import numpy as np
 from .descent import gradient_descent
 from .empirical import EmpiricalObjective
 from .errors import InputError
+from .io import atomic_save_figure
 
 __all__ = ["sample", "initial_params", "gram_step", "fit_runs", "finite_chunk", "width_experiment",
            "WidthResult", "zou_gu_width", "min_distance", "plot_width_experiment", "OUTCOMES"]
@@ -509,17 +510,8 @@ def plot_width_experiment(result: WidthResult, path) -> None:
     ax2.legend(fontsize=8, loc="center right")
     ax2.set_title("measured threshold vs sufficient width")
     fig.tight_layout()
-    folder = os.path.dirname(os.path.abspath(str(path)))
-    fd, tmp = tempfile.mkstemp(suffix="." + fmt, dir=folder)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format=fmt, dpi=110)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, str(path))
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        atomic_save_figure(fig, path, format=fmt, dpi=110)
     finally:
         plt.close(fig)
 

@@ -827,6 +827,24 @@ def atomic_write_text(path, text: str, executable: bool = False) -> None:
         raise
 
 
+def atomic_save_figure(fig, path, **savefig_kwargs) -> None:
+    """``fig.savefig`` through a temporary file and a rename (all or nothing, as
+    :func:`atomic_write_text`), with :func:`file_mode` permissions; the format
+    is the suffix of ``path`` (png when it has none) unless given."""
+    path = Path(path)
+    savefig_kwargs.setdefault("format", path.suffix.lstrip(".").lower() or "png")
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fig.savefig(fh, **savefig_kwargs)
+        os.chmod(tmp, file_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 class StagedOutputs:
     """Several output files written all-or-nothing.
 

@@ -699,22 +699,9 @@ def plot_sweep(cells, path, title: str = "") -> None:
 
 
 def _savefig(fig, path) -> None:
-    import os
-    import tempfile
+    from .io import atomic_save_figure
 
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    suffix = os.path.splitext(path)[1] or ".png"
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=suffix)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=120)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_save_figure(fig, path, dpi=120)
 
 
 def toy_data(samples: int = 40, seed: int = 0, extent: float = 1.6, frequency: float = 1.5):

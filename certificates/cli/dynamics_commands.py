@@ -16,6 +16,7 @@ import shutil
 import tempfile
 
 from landscape.dynamics import MAX_D, MAX_K, PROTOCOLS, Experiment, get_protocol, run_experiment, summarise_size
+from landscape.io import atomic_save_figure
 
 from .common import FIGURE_SUFFIXES, Outcome, UsageError, add_progress_options, add_run_options, check_output_path
 
@@ -273,15 +274,7 @@ def plot_sweep(summaries, path, title=""):
     ax.grid(alpha=0.3)
     ax.legend()
     ax.set_title(title, fontsize=9)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".png.tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=120, bbox_inches="tight")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)  # all or nothing
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        atomic_save_figure(fig, path, format="png", dpi=120, bbox_inches="tight")  # all or nothing
     finally:
         plt.close(fig)

@@ -47,3 +47,26 @@ def test_failed_write_leaves_nothing(tmp_path):
     with pytest.raises(InputError):
         write_point(tmp_path / "w.txt", Point.from_arrays([[1.0]]))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_save_figure_is_all_or_nothing(tmp_path):
+    """A figure is written through a temporary and a rename: a complete PNG
+    with the project's file mode, and nothing at all when drawing fails."""
+    import os
+    import stat
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from landscape.io import atomic_save_figure, file_mode
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    out = tmp_path / "f.png"
+    atomic_save_figure(fig, out, dpi=50)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and stat.S_IMODE(os.stat(out).st_mode) == file_mode()
+    with pytest.raises(ValueError):
+        atomic_save_figure(fig, tmp_path / "g.nosuchformat")
+    plt.close(fig)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.png"]

@@ -69,16 +69,21 @@ def _int(x, name):
     return x
 
 
+def _family_box(cert: dict) -> list:
+    """The Krawczyk box of a family certificate as balls (centre ± radius), at the current precision."""
+    ex = cert["existence"]
+    rb = flint.arb(0, ball(frac(ex["radius"])).abs_upper())
+    return [ball(frac(v)) + rb for v in ex["center"]]
+
+
 def loss_lower_bound(cert: dict) -> flint.arb:
     """Enclosure of L over the Krawczyk box of a family certificate (k = d, V = I, ones)."""
     parts = cert["problem"]["family"]
     d = sum(parts)
-    ex = cert["existence"]
     old = flint.ctx.prec
     flint.ctx.prec = cert["precision_bits"]
     try:
-        rb = flint.arb(0, ball(frac(ex["radius"])).abs_upper())
-        box = [ball(frac(v)) + rb for v in ex["center"]]
+        box = _family_box(cert)
         val = verifier.reduced_loss_jet(parts, box).v
         return val + ball(Fraction(d, 4)) + d * (d - 1) / (4 * flint.arb.pi())
     finally:
@@ -224,12 +229,10 @@ def split_quotient(cert: dict) -> flint.arb:
     parts = cert["problem"]["family"]
     if len(parts) != 2 or parts[1] != 1 or parts[0] < 3:
         raise Invalid("a split-saddle entry needs a type-A family (d-1, 1), d >= 4")
-    ex = cert["existence"]
     old = flint.ctx.prec
     flint.ctx.prec = cert["precision_bits"]
     try:
-        rb = flint.arb(0, ball(frac(ex["radius"])).abs_upper())
-        box = [ball(frac(v)) + rb for v in ex["center"]]
+        box = _family_box(cert)
         fine, parent = verifier.refine(parts)
         keys = verifier.family_keys(parts)
         value = dict(zip(keys, box))

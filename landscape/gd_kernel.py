@@ -50,10 +50,13 @@ import math
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import types
+from numba.extending import intrinsic, models, register_model
 
 from .kernel import grad_coefficients_value, kernel_value
 
-__all__ = ["loss_and_gradient", "fused_population", "NEAR_PARALLEL"]
+__all__ = ["loss_and_gradient", "fused_population", "fused_step", "NEAR_PARALLEL"]
 
 #: Pairs with ``|cos θ|`` above this get Kahan's angle (as in the numpy reference).
 NEAR_PARALLEL = 0.9
@@ -64,6 +67,115 @@ _CTX = _FloatCtx(math.pi)
 
 _K = numba.njit(cache=True, error_model="numpy")(kernel_value)
 _PQ = numba.njit(cache=True, error_model="numpy")(grad_coefficients_value)
+
+
+# Explicit 8-wide vectors for the two k²·d products (Gram matrix, Σ_j Q_ij w_j).
+# numba has no vector type and LLVM's loop vectoriser leaves a 4 × 8 tile of
+# running sums in memory (or scalar), so the tiles below are written with a
+# numba type whose LLVM value is ``<8 x double>``: a load, a store, and
+# ``acc + u·x`` as a rounded product then a rounded sum (``fmul``, ``fadd``:
+# no fused multiply-add, so every entry is the same sequence of IEEE
+# operations as the scalar loop ``c += u * x``).  On AVX-512 one instruction
+# each; elsewhere LLVM splits them.
+_V8 = ir.VectorType(ir.DoubleType(), 8)
+
+
+class _Vec8Type(types.Type):
+    def __init__(self):
+        super().__init__(name="Vec8")
+
+
+_vec8 = _Vec8Type()
+
+
+@register_model(_Vec8Type)
+class _Vec8Model(models.PrimitiveModel):
+    def __init__(self, dmm, fe_type):
+        super().__init__(dmm, fe_type, _V8)
+
+
+def _vec_ptr(context, builder, aryty, ary, idx):
+    data = context.make_array(aryty)(context, builder, ary).data
+    return builder.bitcast(builder.gep(data, [idx]), _V8.as_pointer())
+
+
+@intrinsic
+def _vzero(typingctx):
+    """``(0.0,) * 8``."""
+    def codegen(context, builder, sig, args):
+        return ir.Constant(_V8, [0.0] * 8)
+    return _vec8(), codegen
+
+
+@intrinsic
+def _vload(typingctx, arr, idx):
+    """The 8 doubles at flat offset ``idx`` of a C-contiguous float64 array (no bounds check)."""
+    def codegen(context, builder, sig, args):
+        return builder.load(_vec_ptr(context, builder, sig.args[0], args[0], args[1]), align=8)
+    return _vec8(arr, idx), codegen
+
+
+@intrinsic
+def _vstore(typingctx, arr, idx, v):
+    """Store 8 doubles at flat offset ``idx`` of a C-contiguous float64 array."""
+    def codegen(context, builder, sig, args):
+        builder.store(args[2], _vec_ptr(context, builder, sig.args[0], args[0], args[1]), align=8)
+        return context.get_dummy_value()
+    return types.none(arr, idx, v), codegen
+
+
+@intrinsic
+def _vmuladd(typingctx, acc, u, x):
+    """``acc + u * x`` lane by lane: the product rounded, then the sum (never fused)."""
+    def codegen(context, builder, sig, args):
+        acc, u, x = args
+        lanes = builder.insert_element(ir.Constant(_V8, ir.Undefined), u, ir.Constant(ir.IntType(32), 0))
+        lanes = builder.shuffle_vector(lanes, ir.Constant(_V8, ir.Undefined),
+                                       ir.Constant(ir.VectorType(ir.IntType(32), 8), [0] * 8))
+        return builder.fadd(acc, builder.fmul(lanes, x))
+    return _vec8(acc, types.float64, x), codegen
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _gram_tile(Ut, d, kp, j0, i0, C):
+    """``C[j0 + r, i0 : i0 + 8] = Σ_p Ut[p, j0 + r] Ut[p, i0 : i0 + 8]`` for
+    ``r < 4`` (``Ut`` is ``(d, kp)``, ``C`` has ``kp`` columns): four vector
+    running sums in registers, each entry summed over ``p`` in order."""
+    c0 = _vzero()
+    c1 = _vzero()
+    c2 = _vzero()
+    c3 = _vzero()
+    for p in range(d):
+        x = _vload(Ut, p * kp + i0)
+        c0 = _vmuladd(c0, Ut[p, j0], x)
+        c1 = _vmuladd(c1, Ut[p, j0 + 1], x)
+        c2 = _vmuladd(c2, Ut[p, j0 + 2], x)
+        c3 = _vmuladd(c3, Ut[p, j0 + 3], x)
+    _vstore(C, j0 * kp + i0, c0)
+    _vstore(C, (j0 + 1) * kp + i0, c1)
+    _vstore(C, (j0 + 2) * kp + i0, c2)
+    _vstore(C, (j0 + 3) * kp + i0, c3)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _qw_tile(AWt, Q, k, kp, p0, i0, Gt):
+    """``Gt[p0 + r, i0 : i0 + 8] = Σ_j AWt[p0 + r, j] Q[j, i0 : i0 + 8]`` for
+    ``r < 4``, ``j < k`` (all three with ``kp`` columns), each entry summed
+    over ``j`` in order."""
+    g0 = _vzero()
+    g1 = _vzero()
+    g2 = _vzero()
+    g3 = _vzero()
+    for j in range(k):
+        x = _vload(Q, j * kp + i0)
+        g0 = _vmuladd(g0, AWt[p0, j], x)
+        g1 = _vmuladd(g1, AWt[p0 + 1, j], x)
+        g2 = _vmuladd(g2, AWt[p0 + 2, j], x)
+        g3 = _vmuladd(g3, AWt[p0 + 3, j], x)
+    _vstore(Gt, p0 * kp + i0, g0)
+    _vstore(Gt, (p0 + 1) * kp + i0, g1)
+    _vstore(Gt, (p0 + 2) * kp + i0, g2)
+    _vstore(Gt, (p0 + 3) * kp + i0, g3)
 
 
 # arccos by Sun's fdlibm algorithm (e_asin.c / e_acos.c, freely distributable):
@@ -113,14 +225,14 @@ def _kahan_col(Ut, i, B, j):
 @numba.njit(cache=True, error_model="numpy")
 def _angles(C, T, S, A, B, k, self_pairs):
     """``T = θ``, ``S = sin θ`` (and ``C = cos θ``) from the cosines ``C[j, i]``
-    (``i < k``) of the unit columns ``A[:, i]`` and rows ``B[j]``: arccos/sqrt
-    everywhere (one vectorised pass over the flattened matrix, padding
-    included), then Kahan's angle where ``|cos θ| > NEAR_PARALLEL`` (also where
-    rounding put ``|cos θ|`` above 1; a row is scanned only if a vectorised
-    count finds such an entry) and ``θ = 0`` on the diagonal of a self-pair
-    matrix."""
-    m, kp = C.shape
-    Cf = C.reshape(m * kp)
+    (``i < k``; the first ``T.shape[0]`` rows) of the unit columns ``A[:, i]``
+    and rows ``B[j]``: arccos/sqrt everywhere (one vectorised pass over the
+    flattened matrix, padding included), then Kahan's angle where
+    ``|cos θ| > NEAR_PARALLEL`` (also where rounding put ``|cos θ|`` above 1;
+    a row is scanned only if a vectorised count finds such an entry) and
+    ``θ = 0`` on the diagonal of a self-pair matrix."""
+    m, kp = T.shape
+    Cf = C.reshape(C.shape[0] * kp)
     Tf = T.reshape(m * kp)
     Sf = S.reshape(m * kp)
     for x in range(m * kp):
@@ -190,13 +302,19 @@ def _pairwise_sum(x, n):
     added), so that a norm computed here is bit for bit the one
     ``np.sqrt((g * g).sum(axis=1))`` gives (tested).  The recursion is run on
     an explicit stack (numba's on-disk cache does not support recursion)."""
+    return _pairwise_sum_ws(x, n, np.empty((3, 64), dtype=np.int64), np.empty(64))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _pairwise_sum_ws(x, n, frames, left):
+    """:func:`_pairwise_sum` with its stack given: ``frames`` ``(3, 64)``
+    int64, ``left`` ``(64,)`` float64 (allocated once per batch by the kernel)."""
     if n <= 128:
         return _block_sum(x, 0, n)
     # frames: range (lo, n), state 0 = left half pending, 1 = right half pending
-    los = np.empty(64, dtype=np.int64)
-    ns = np.empty(64, dtype=np.int64)
-    state = np.empty(64, dtype=np.int64)
-    left = np.empty(64)
+    los = frames[0]
+    ns = frames[1]
+    state = frames[2]
     sp = 0
     los[0] = 0
     ns[0] = n
@@ -232,27 +350,41 @@ def _pairwise_sum(x, n):
 
 @numba.njit(cache=True, error_model="numpy")
 def _norms(Gb, sq):
-    """``(max |g|, ‖g‖_F)`` of one run's gradient, as ``landscape.descent``
-    computes them from the array (NaN propagates through the max)."""
+    """``(max |g|, ‖g‖_F)`` of one run's gradient ``Gb`` ``(k, d)``, as
+    ``landscape.descent`` computes them from the array (``np.abs(g).max()``:
+    NaN if any entry is NaN; numpy's pairwise sum of squares); ``sq`` is
+    scratch of ``k·d`` entries.  The kernel computes the same while it writes
+    the gradient (:func:`_gradient_out`)."""
     k, d = Gb.shape
     m = 0.0
-    x = 0
+    nan = False
     for i in range(k):
         for p in range(d):
             v = Gb[i, p]
-            sq[x] = v * v
-            x += 1
+            sq[i * d + p] = v * v
             av = abs(v)
-            if av > m or av != av:
-                m = av
-    return m, math.sqrt(0.0 + _pairwise_sum(sq, k * d))
+            m = av if av > m else m
+            nan |= av != av
+    return (math.nan if nan else m), math.sqrt(0.0 + _pairwise_sum(sq, k * d))
 
 
 @numba.njit(cache=True, error_model="numpy")
 def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, G, need_norms, gmax, gfro):
     """Loss (into ``L[b]``) and gradient (into ``G[b]``) of every run ``b`` of ``W``;
     with ``need_norms`` also the gradient's max-abs entry and Frobenius norm
-    (into ``gmax[b]``, ``gfro[b]``; :func:`_norms`).
+    (into ``gmax[b]``, ``gfro[b]``; :func:`_norms`).  :func:`fused_step`
+    without the step."""
+    return fused_step(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, G, need_norms, gmax, gfro,
+                      np.empty(0), W)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def fused_step(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, G, need_norms, gmax, gfro, eta, Wnext):
+    """Loss (into ``L[b]``) and gradient (into ``G[b]``) of every run ``b`` of
+    ``W``; with ``need_norms`` also the gradient's max-abs entry and Frobenius
+    norm (into ``gmax[b]``, ``gfro[b]``; :func:`_norms`); if ``eta`` has ``B``
+    entries, also the gradient step ``Wnext[b] = W[b] − G[b]·eta[b]`` (the
+    rounded product, then the difference: what the trainer computes).
 
     ``V`` (n, d), its unit rows ``VU`` and norms ``vnorm``; ``identity`` means
     ``V = I_d`` (then the cosines are the entries of the unit rows and
@@ -264,25 +396,28 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
     Layout: every per-run matrix is stored with the student index ``i`` last
     (``Ut = Ŵᵀ``, cosines ``C[j, i]``, gradient ``Gt = ∇Lᵀ``), padded to
     ``kp``, a multiple of 8 columns (zeros; never read back), so that the inner
-    loops run over ``i`` in whole AVX-512 vectors with independent
-    accumulators, while each sum over ``j`` or ``p`` is taken in a fixed
-    sequential order.  ``C`` is symmetric bit for bit (same products, same
-    order), hence so are ``θ`` and ``sin θ``.  Arrays are filled by explicit
+    loops run over ``i`` in whole 8-wide vectors, while each sum over ``j`` or
+    ``p`` is taken in a fixed sequential order.  The two ``k²·d`` products
+    (Gram matrix, ``Σ_j α_j Q_ij w_j``) are computed in 4 × 8 register tiles
+    (:func:`_gram_tile`, :func:`_qw_tile`).  ``C`` is symmetric bit for bit
+    (same products, same order), hence so are ``θ`` and ``sin θ``.  Arrays are filled by explicit
     loops, not slice assignments: numba's broadcasting machinery for those
     doubled the compile time.
     """
     B, k, d = W.shape
     n = V.shape[0]
     kp = (k + 7) // 8 * 8
+    dp = (d + 3) // 4 * 4
+    step = eta.shape[0] == B
     Wt = np.zeros((d, kp))
-    AWt = np.zeros((d, kp))
+    AWt = np.zeros((dp, kp))  # rows d..dp−1 stay 0: the padding of the 4-row tiles
     Ut = np.zeros((d, kp))
     norm2 = np.empty(kp)
     a = np.ones(kp)
     alpha_p = np.zeros(kp)
     for i in range(k):
         alpha_p[i] = alpha[i]
-    C = np.empty((k, kp))
+    C = np.zeros((kp, kp))  # Gram tiles reach row 4⌈k/4⌉ − 1; the angles read rows < k
     T = np.empty((k, kp))
     S = np.empty((k, kp))
     Q = np.empty((k, kp))
@@ -291,8 +426,10 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
     SV = np.empty((n, kp))
     QV = np.empty((n, kp))
     radial = np.empty(kp)
-    Gt = np.empty((d, kp))
+    Gt = np.zeros((dp, kp))
     sq = np.empty(k * d)
+    frames = np.empty((3, 64), dtype=np.int64)
+    left = np.empty(64)
     for b in range(B):
         Wb = W[b]
         for p in range(d):
@@ -311,14 +448,12 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
             for i in range(kp):
                 Ut[p, i] = Wt[p, i] / a[i]
                 AWt[p, i] = alpha_p[i] * Wt[p, i]
-        # cosines: Gram matrix of the unit rows; teacher cosines (Ŵᵀ itself when V = I_d)
+        # cosines: Gram matrix of the unit rows (tiles on or above the diagonal);
+        # teacher cosines (Ŵᵀ itself when V = I_d)
+        for j0 in range(0, k, 4):
+            for i0 in range(0, kp, 8):
+                _gram_tile(Ut, d, kp, j0, i0, C)
         for j in range(k):
-            for i in range(kp):
-                C[j, i] = 0.0
-            for p in range(d):
-                u = Ut[p, j]
-                for i in range(kp):
-                    C[j, i] += u * Ut[p, i]
             C[j, j] = 0.0  # the diagonal (θ = 0) is set by _angles; 0 keeps it out of the near-parallel scan
         if identity:
             for j in range(n):
@@ -347,14 +482,9 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
             for i in range(kp):
                 P, QV[j, i] = _PQ(ctx, vnorm[j], TV[j, i], SV[j, i])
                 radial[i] -= bj * P
-        for p in range(d):
-            for i in range(kp):
-                Gt[p, i] = 0.0
-        for j in range(k):  # Gt[p, i] = Σ_j α_j W[j, p] Q[j, i]
-            for p in range(d):
-                w = AWt[p, j]
-                for i in range(kp):
-                    Gt[p, i] += w * Q[j, i]
+        for p0 in range(0, d, 4):  # Gt[p, i] = Σ_j α_j W[j, p] Q[j, i]
+            for i0 in range(0, kp, 8):
+                _qw_tile(AWt, Q, k, kp, p0, i0, Gt)
         if identity:
             for j in range(n):
                 bj = beta[j]
@@ -369,11 +499,30 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
         for p in range(d):
             for i in range(kp):
                 Gt[p, i] = alpha_p[i] * (Gt[p, i] + radial[i] * Ut[p, i])
-        for i in range(k):
-            for p in range(d):
-                G[b, i, p] = Gt[p, i]
-        if need_norms:
-            gmax[b], gfro[b] = _norms(G[b], sq)
+        Gb = G[b]
+        if need_norms:  # as _norms, while the gradient is written
+            m = 0.0
+            nan = False
+            for i in range(k):
+                for p in range(d):
+                    v = Gt[p, i]
+                    Gb[i, p] = v
+                    sq[i * d + p] = v * v
+                    av = abs(v)
+                    m = av if av > m else m
+                    nan |= av != av
+            gmax[b] = math.nan if nan else m
+            gfro[b] = math.sqrt(0.0 + _pairwise_sum_ws(sq, k * d, frames, left))
+        else:
+            for i in range(k):
+                for p in range(d):
+                    Gb[i, p] = Gt[p, i]
+        if step:
+            e = eta[b]
+            Nb = Wnext[b]
+            for i in range(k):
+                for p in range(d):
+                    Nb[i, p] = Wb[i, p] - Gb[i, p] * e
         if need_loss:
             loss = 0.0
             for j in range(k):

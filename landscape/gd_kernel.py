@@ -56,7 +56,7 @@ from numba.extending import intrinsic, models, register_model
 
 from .kernel import grad_coefficients_value, kernel_value
 
-__all__ = ["loss_and_gradient", "fused_population", "fused_step", "NEAR_PARALLEL"]
+__all__ = ["loss_and_gradient", "fused_population", "NEAR_PARALLEL"]
 
 #: Pairs with ``|cos θ|`` above this get Kahan's angle (as in the numpy reference).
 NEAR_PARALLEL = 0.9
@@ -425,21 +425,9 @@ def _carve(block, offset, rows, cols):
 
 @numba.njit(cache=True, error_model="numpy")
 def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, G, need_norms, gmax, gfro):
-    """Loss (into ``L[b]``) and gradient (into ``G[b]``) of every run ``b`` of ``W``;
-    with ``need_norms`` also the gradient's max-abs entry and Frobenius norm
-    (into ``gmax[b]``, ``gfro[b]``; :func:`_norms`).  :func:`fused_step`
-    without the step."""
-    return fused_step(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, G, need_norms, gmax, gfro,
-                      np.empty(0), W)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def fused_step(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, G, need_norms, gmax, gfro, eta, Wnext):
     """Loss (into ``L[b]``) and gradient (into ``G[b]``) of every run ``b`` of
     ``W``; with ``need_norms`` also the gradient's max-abs entry and Frobenius
-    norm (into ``gmax[b]``, ``gfro[b]``; :func:`_norms`); if ``eta`` has ``B``
-    entries, also the gradient step ``Wnext[b] = W[b] − G[b]·eta[b]`` (the
-    rounded product, then the difference: what the trainer computes).
+    norm (into ``gmax[b]``, ``gfro[b]``; :func:`_norms`).
 
     ``V`` (n, d), its unit rows ``VU`` and norms ``vnorm``; ``identity`` means
     ``V = I_d`` (then the cosines are the entries of the unit rows and
@@ -463,7 +451,6 @@ def fused_step(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, G, nee
     n = V.shape[0]
     kp = (k + 7) // 8 * 8
     dp = (d + 3) // 4 * 4
-    step = eta.shape[0] == B
     # the per-run scratch, carved out of one zeroed block one cache line apart:
     # separate allocations of equal size tend to land 4 KiB apart, and the
     # matrices read and written together then alias in the L1 cache (measured:
@@ -571,12 +558,6 @@ def fused_step(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, G, nee
                 Gb[i, p] = Gt[p, i]
         if need_norms:
             gmax[b], gfro[b] = _norms_ws(Gb, sq, frames, left)
-        if step:
-            e = eta[b]
-            Nb = Wnext[b]
-            for i in range(k):
-                for p in range(d):
-                    Nb[i, p] = Wb[i, p] - Gb[i, p] * e
         if need_loss:
             loss = 0.0
             for j in range(k):

@@ -63,7 +63,9 @@ def test_acos_against_mpmath():
 
 
 @pytest.mark.parametrize("k, d, n", [(1, 1, 1), (2, 1, 1), (3, 3, 3), (5, 4, 4), (4, 6, 2), (7, 3, 5),
-                                     (9, 9, 9), (17, 13, 13), (20, 20, 20)])
+                                     (9, 9, 9), (17, 13, 13), (20, 20, 20),
+                                     # edges of the 4 x 8 tiles: k, d at and past multiples of 4 and 8
+                                     (8, 8, 8), (12, 5, 7), (16, 17, 3), (25, 9, 11), (6, 31, 31), (33, 33, 33)])
 def test_kernel_equals_reference_at_random_points(k, d, n):
     W = RNG.standard_normal((11, k, d)) * RNG.uniform(0.2, 3.0, (11, 1, 1))
     V = RNG.standard_normal((n, d))
@@ -191,3 +193,66 @@ def test_norms_propagate_nan_and_inf():
     G[1, 2] = 1e300
     m, f = _norms(G, np.empty(12))
     assert m == 1e300 and f == math.inf
+
+
+def test_tiles_are_the_sequential_sums():
+    """The vector tiles give, entry by entry, the plain sequential sum
+    ``c += u * x`` (each product rounded, then added -- never a fused
+    multiply-add), computed here one Python float at a time; the Gram matrix
+    is symmetric bit for bit."""
+    import numba
+
+    from landscape.gd_kernel import _gram_tile, _qw_tile
+
+    @numba.njit
+    def gram(Ut, k, C):
+        d, kp = Ut.shape
+        for j0 in range(0, k, 4):
+            for i0 in range(0, kp, 8):
+                _gram_tile(Ut, d, kp, j0, i0, C)
+
+    @numba.njit
+    def qw(AWt, Q, k, Gt):
+        kp = Q.shape[1]
+        for p0 in range(0, AWt.shape[0], 4):
+            for i0 in range(0, kp, 8):
+                _qw_tile(AWt, Q, k, kp, p0, i0, Gt)
+
+    for k, d in ((3, 2), (8, 5), (13, 7), (20, 20)):
+        kp = (k + 7) // 8 * 8
+        dp = (d + 3) // 4 * 4
+        Ut = np.zeros((d, kp))
+        Ut[:, :k] = RNG.standard_normal((d, k))
+        C = np.zeros((kp, kp))
+        gram(Ut, k, C)
+        AWt = np.zeros((dp, kp))
+        AWt[:d, :k] = RNG.standard_normal((d, k))
+        Q = RNG.standard_normal((k, kp))
+        Gt = np.zeros((dp, kp))
+        qw(AWt, Q, k, Gt)
+        for j in range(k):
+            for i in range(k):
+                c = 0.0
+                for p in range(d):
+                    c += float(Ut[p, j]) * float(Ut[p, i])
+                assert C[j, i] == c and C[i, j] == c
+        for p in range(d):
+            for i in range(k):
+                g = 0.0
+                for j in range(k):
+                    g += float(AWt[p, j]) * float(Q[j, i])
+                assert Gt[p, i] == g
+
+
+def test_max_abs_is_numpys():
+    from landscape.gd_kernel import _max_abs
+
+    for n in (1, 5, 8, 9, 16, 23, 400):
+        x = RNG.standard_normal(n) * 10.0 ** RNG.uniform(-5, 5, n)
+        assert _max_abs(x, n) == np.abs(x).max()
+        for where in {0, n // 2, n - 1}:  # NaN in a vector lane or in the tail, before or after the max
+            y = x.copy()
+            y[where] = np.nan
+            assert math.isnan(_max_abs(y, n))
+            y[where] = -np.inf
+            assert _max_abs(y, n) == np.inf

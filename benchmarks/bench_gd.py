@@ -17,6 +17,14 @@ Run (writes docs/benchmarks_gd.md):
    is reported too.
 2. Runs per second of the SYS21 protocol at k = d = 10: one process,
    2 worker processes, a Dask LocalCluster of 2 worker processes.
+4. Where a compiled step goes at k = d = 10 and 20 (section ``phases``):
+   the compiled objective alone on a batch of 64 runs, split into its
+   phases by a copy of :func:`landscape.gd_kernel.fused_population` that
+   skips the rest of a run from a given ``# phase:`` comment on (the
+   difference of consecutive cut-offs is the phase's cost), against the
+   throughput of its two irreducible operations measured alone (the
+   vectorised arccos + sqrt pass per entry, a division per entry) and the
+   budget 1/10 of the per-run loop's step leaves.
 3. Time of k = 6..100 x 500 runs: mean steps per run from the k = 6..20
    reproduction and measured at k = 30, 40, 50 (a few full runs each),
    seconds per run-step measured up to k = 100, power laws fitted, summed
@@ -105,6 +113,7 @@ def section_steps(quick, lines):
               "numba objective, 500 runs (run-steps/s) | ratio |",
               "| ---: | ---: | ---: | ---: | ---: | ---: |"]
     population_objective()(np.eye(3)[None])  # compile / load the cache outside the timings
+    measured = {}
     for k in (10, 20):
         loop, ref, fused = [], [], []
         for _ in range(rounds):
@@ -114,8 +123,151 @@ def section_steps(quick, lines):
         lo, rf, fu = (float(np.median(x)) for x in (loop, ref, fused))
         lines.append(f"| {k} | {lo:,.0f} | {rf:,.0f} | {rf / lo:.1f}x | {fu:,.0f} | {fu / lo:.1f}x |")
         print(lines[-1], file=sys.stderr)
+        measured[k] = (lo, fu)
     lines += ["", f"First compiled call in a fresh process (import numba + load the on-disk cache): "
               f"{first_call_seconds():.2f} s; {load()}", ""]
+    return measured
+
+
+def phase_kernel(directory):
+    """A copy of the compiled objective with an extra argument ``stop``: a run
+    is cut short (``continue``) before its ``stop``-th ``# phase:`` comment
+    (``stop = -1``: never), compiled without the on-disk cache.  Returns the
+    function and the phase names."""
+    import importlib.util
+    import inspect
+
+    import landscape.gd_kernel as gk
+
+    src = inspect.getsource(gk).replace("from .kernel import", "from landscape.kernel import")
+    src = src.replace("cache=True", "cache=False")
+    # its own vector type (numba interns types by name: sharing one with the
+    # module's would make the module's kernel recompile, more slowly)
+    src = src.replace('name="Vec8"', 'name="PhaseVec8"')
+    head = "def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, G, need_norms, gmax, gfro"
+    if src.count(head + "):") != 1:
+        raise RuntimeError("landscape.gd_kernel.fused_population changed its signature: update phase_kernel")
+    src = src.replace(head + "):", head + ", stop):")
+    lines, names = [], []
+    for line in src.split("\n"):
+        if line.startswith("        # phase: "):
+            lines += [f"        if stop == {len(names)}:", "            continue"]
+            names.append(line.split("# phase: ", 1)[1])
+        lines.append(line)
+    path = os.path.join(directory, "_gd_kernel_phases.py")
+    with open(path, "w") as fh:
+        fh.write("\n".join(lines))
+    spec = importlib.util.spec_from_file_location("_gd_kernel_phases", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, names
+
+
+def section_phases(quick, lines, measured=None):
+    import numba
+
+    from landscape.gd_kernel import acos
+
+    @numba.njit(error_model="numpy")
+    def angle_pass(C, T, S, reps):  # the arccos + sqrt pass of landscape.gd_kernel._angles
+        for _ in range(reps):
+            for x in range(C.size):
+                c = C[x]
+                T[x] = acos(c)
+                S[x] = math.sqrt(1.0 - c * c)
+
+    @numba.njit(error_model="numpy")
+    def division_pass(C, T, reps):  # Q = (π − θ) / (2π): one division per entry
+        for _ in range(reps):
+            for x in range(C.size):
+                T[x] = (math.pi - C[x]) / (2 * math.pi)
+
+    rounds = 3 if quick else 7
+    runs = 64
+    lines += ["## 4. Where a compiled step goes (k = d = 10, 20)", "", f"{load()}", "",
+              f"The compiled objective alone (`fused_population`, gradient and norms, no loss) on {runs} runs; "
+              f"CPU µs per run-step, min of {rounds} interleaved rounds; each phase is the difference of two "
+              "cut-off copies of the kernel (`phase_kernel`: the copy's own call overhead, ~100 µs per call, "
+              "cancels), so the phases add up to the kernel measured alone.", ""]
+    from landscape.gd_kernel import _CTX, fused_population
+
+    alone = {}  # the production kernel, timed before the cut-off copy is compiled (after it, in the same
+    for k in (10, 20):  # process, the production kernel was measured up to 2x slower: keep this order)
+        obj = population_objective()
+        W = initial_weights(k, k, runs, seed=0)
+        V, vnorm, VU, alpha, beta, const, identity = obj.teacher(k, k)
+        L, G, gmax, gfro = np.empty(runs), np.empty_like(W), np.empty(runs), np.empty(runs)
+        fused_population(_CTX, W, V, VU, vnorm, alpha, beta, identity, False, L, G, True, gmax, gfro)
+        reps = 40 if quick else 200
+        best = math.inf
+        for _ in range(rounds):
+            t = clock()
+            for _ in range(reps):
+                fused_population(_CTX, W, V, VU, vnorm, alpha, beta, identity, False, L, G, True, gmax, gfro)
+            best = min(best, (clock() - t) / (reps * runs) * 1e6)
+        alone[k] = best
+    with tempfile.TemporaryDirectory() as tmp:
+        module, names = phase_kernel(tmp)
+        table = {}
+        for k in (10, 20):
+            obj = population_objective()
+            W = initial_weights(k, k, runs, seed=0)
+            V, vnorm, VU, alpha, beta, const, identity = obj.teacher(k, k)
+            L, G, gmax, gfro = np.empty(runs), np.empty_like(W), np.empty(runs), np.empty(runs)
+            stops = list(range(len(names))) + [-1]
+
+            def call(stop):
+                module.fused_population(module._CTX, W, V, VU, vnorm, alpha, beta, identity, False, L, G, True,
+                                        gmax, gfro, stop)
+
+            for stop in stops:
+                call(stop)
+            reps = 40 if quick else 200
+            times = {stop: [] for stop in stops}
+            for _ in range(rounds):
+                for stop in stops:
+                    t = clock()
+                    for _ in range(reps):
+                        call(stop)
+                    times[stop].append((clock() - t) / (reps * runs) * 1e6)
+            best = [min(times[s]) for s in stops]
+            table[k] = [b - a for a, b in zip(best, best[1:])], best[-1] - best[0]
+        lines += ["| phase | k = 10 | k = 20 |", "| --- | ---: | ---: |"]
+        for i, name in enumerate(names):
+            lines.append(f"| {name} | {table[10][0][i]:.2f} | {table[20][0][i]:.2f} |")
+        lines.append(f"| **sum of the phases** | **{table[10][1]:.2f}** | **{table[20][1]:.2f}** |")
+        lines.append(f"| the kernel itself, measured alone | {alone[10]:.2f} | {alone[20]:.2f} |")
+    m = 960
+    C = np.random.default_rng(0).uniform(-1, 1, m)
+    T, S = np.empty(m), np.empty(m)
+    angle_pass(C, T, S, 1)
+    division_pass(C, T, 1)
+    per_angle, per_div = [], []
+    for _ in range(rounds):
+        t = clock()
+        angle_pass(C, T, S, 2000)
+        per_angle.append((clock() - t) / (2000 * m) * 1e9)
+        t = clock()
+        division_pass(C, T, 2000)
+        per_div.append((clock() - t) / (2000 * m) * 1e9)
+    ang, div = min(per_angle), min(per_div)
+    lines += ["", f"Irreducible operations alone (same compiled code, {m} entries in cache): arccos + sqrt "
+              f"{ang:.2f} ns per entry, one division {div:.2f} ns per entry.", ""]
+    for k in (10, 20):
+        kp = (k + 7) // 8 * 8
+        entries = 2 * k * kp  # student and teacher angle matrices, padded to kp columns
+        divisions = 2 * entries + k * kp  # P and Q of every entry; the unit rows
+        floor = (entries * ang + divisions * div) / 1000
+        text = (f"k = {k}: {entries} angle entries and {divisions} divisions per run-step: "
+                f"{entries * ang / 1000:.2f} + {divisions * div / 1000:.2f} = {floor:.2f} µs of arccos, "
+                f"square-root and division throughput alone, of {alone[k]:.2f} µs for the whole kernel")
+        if measured and k in measured:
+            lo, fu = measured[k]
+            text += (f"; the engine of section 1 takes {1e6 / fu:.2f} µs per run-step (the rest: trainer, "
+                     f"call overhead, the final loss of a 20-step run), the 10x target allows {1e5 / lo:.2f} µs")
+        lines.append(text + ".")
+        lines.append("")
+    return table
 
 
 def section_engines(quick, lines):
@@ -223,7 +375,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     ap.add_argument("--out", default=None, help="markdown output (default: stdout)")
-    ap.add_argument("--skip", default="", help="comma list of sections to skip: steps,engines,extrapolation")
+    ap.add_argument("--skip", default="", help="comma list of sections to skip: steps,phases,engines,extrapolation")
     ap.add_argument("--steps-from", default="/tmp/relu-landscape-gd/gd_k=n+0_seed2021.jsonl",
                     help="results file of docs/reproduction/reproduce_gd.py --offset 0 (mean steps per k)")
     args = ap.parse_args(argv)
@@ -234,12 +386,15 @@ def main(argv=None):
              f"python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, "
              f"{os.cpu_count()} cores "
              f"(shared with other jobs), {'quick' if args.quick else 'full'} run", ""]
+    measured = None
     if "steps" not in skip:
-        section_steps(args.quick, lines)
+        measured = section_steps(args.quick, lines)
     if "engines" not in skip:
         section_engines(args.quick, lines)
     if "extrapolation" not in skip:
         section_extrapolation(args.quick, lines, args.steps_from)
+    if "phases" not in skip:  # last: the cut-off copy of the kernel must not run before the others
+        section_phases(args.quick, lines, measured)
     text = "\n".join(lines) + "\n"
     if args.out:
         with open(args.out, "w") as fh:

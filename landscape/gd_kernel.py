@@ -483,7 +483,9 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
     sq = np.empty(k * d)
     frames = np.empty((3, 64), dtype=np.int64)
     left = np.empty(64)
+    # "# phase:" comments mark the phases that benchmarks/bench_gd.py times separately
     for b in range(B):
+        # phase: norms and unit rows
         Wb = W[b]
         for p in range(d):
             for i in range(k):
@@ -501,13 +503,13 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
             for i in range(kp):
                 Ut[p, i] = Wt[p, i] / a[i]
                 AWt[p, i] = alpha_p[i] * Wt[p, i]
-        # cosines: Gram matrix of the unit rows (tiles on or above the diagonal);
-        # teacher cosines (Ŵᵀ itself when V = I_d)
+        # phase: Gram matrix of the unit rows (k²·d, 4 × 8 tiles)
         for j0 in range(0, k, 4):
             for i0 in range(0, kp, 8):
                 _gram_tile(Ut, d, kp, j0, i0, C)
         for j in range(k):
             C[j, j] = 0.0  # the diagonal (θ = 0) is set by _angles; 0 keeps it out of the near-parallel scan
+        # phase: teacher cosines (Ŵᵀ itself when V = I_d)
         if identity:
             for j in range(n):
                 for i in range(kp):
@@ -520,9 +522,12 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
                     v = VU[j, p]
                     for i in range(kp):
                         CV[j, i] += v * Ut[p, i]
+        # phase: student angles (arccos, sqrt: k·kp entries)
         _angles(C, T, S, Ut, Ut.T, k, True)
+        # phase: teacher angles (arccos, sqrt: n·kp entries)
         _angles(CV, TV, SV, Ut, VU, k, False)
         # ∇_{w_i} L = α_i [ (Σ_j α_j P_ij − Σ_j β_j P'_ij) ŵ_i + Σ_j α_j Q_ij w_j − Σ_j β_j Q'_ij v_j ]
+        # phase: P, Q and the radial sums (two divisions per entry)
         for i in range(kp):
             radial[i] = 0.0
         for j in range(k):
@@ -535,9 +540,11 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
             for i in range(kp):
                 P, QV[j, i] = _PQ(ctx, vnorm[j], TV[j, i], SV[j, i])
                 radial[i] -= bj * P
+        # phase: Σ_j α_j Q_ij w_j (k²·d, 4 × 8 tiles)
         for p0 in range(0, d, 4):  # Gt[p, i] = Σ_j α_j W[j, p] Q[j, i]
             for i0 in range(0, kp, 8):
                 _qw_tile(AWt, Q, k, kp, p0, i0, Gt)
+        # phase: teacher term, radial term, the gradient written
         if identity:
             for j in range(n):
                 bj = beta[j]
@@ -556,6 +563,7 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
         for i in range(k):
             for p in range(d):
                 Gb[i, p] = Gt[p, i]
+        # phase: max-abs entry and Frobenius norm of the gradient
         if need_norms:
             gmax[b], gfro[b] = _norms_ws(Gb, sq, frames, left)
         if need_loss:

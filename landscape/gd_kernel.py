@@ -451,10 +451,8 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
     n = V.shape[0]
     kp = (k + 7) // 8 * 8
     dp = (d + 3) // 4 * 4
-    # the per-run scratch, carved out of one zeroed block one cache line apart:
-    # separate allocations of equal size tend to land 4 KiB apart, and the
-    # matrices read and written together then alias in the L1 cache (measured:
-    # 30-40 % slower, depending on the heap's state)
+    # the per-run scratch, carved out of one zeroed block (one allocation per
+    # call), one cache line apart
     block = np.zeros(kp * (2 * d + 2 * dp + kp + 3 * k + 4 * n + 4) + 16 * 8)
     Wt, o = _carve(block, 0, d, kp)
     AWt, o = _carve(block, o, dp, kp)  # rows d..dp−1 stay 0: the padding of the 4-row tiles

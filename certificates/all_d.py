@@ -64,6 +64,9 @@ TAIL_HESSIAN_REASON = ("tail: existence proved, Hessian not: for every d >= {D} 
                        "L > 0 is proved (Krawczyk in s = d^(-1/2) over [0, {D}^(-1/2)], recorded in 'tail'), so a "
                        "spurious critical point exists for every d >= {lo}; positivity of the Hessian for d > {D} is "
                        "not proved")
+TAIL_MINIMUM_REASON = ("minimum proved for every d >= {lo}: for {lo} <= d <= {phi} by one family certificate per "
+                       "d, for every d >= {D} by the tail (Krawczyk in s = d^(-1/2) over [0, {D}^(-1/2)] and an "
+                       "interval Cholesky of the congruent Hessian compression T H T over the same boxes)")
 TAIL_REASON = ("no rigorous argument covers d > {D}: the tail method (Krawczyk in s = d^(-1/2) on the "
                "regular rescaled reduced gradient, certificates/tail.py) covers the families d-1,1 and d-2,2 from "
                "a finite part that reaches D")
@@ -140,7 +143,7 @@ def _check_sizes(lin, lo, D):
 
 
 def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress: bool = False,
-                  finite_tail: int | None = None, prove_tail: bool = True) -> dict:
+                  finite_tail: int | None = None, prove_tail: bool = True, prove_tail_hessian: bool = True) -> dict:
     """Prove a verdict for the family over ``lo ≤ d ≤ hi`` (``hi=None``: every d ≥ lo).
 
     Parameters
@@ -234,6 +237,12 @@ def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress:
         if not tail["existence"]:
             why = f"tail d >= {D}: {tail['reason']}"
             tail = None
+        elif proved["verdict"] == "minimum" and prove_tail_hessian:
+            from .tail import prove_tail_hessian as _prove_hessian
+
+            hess = _prove_hessian(p_small, tail, prec=prec)
+            if hess["proved"]:
+                tail["hessian"] = hess  # an unproved Hessian part is not recorded (the reason says "Hessian not")
     whole = proved is not None and hi is not None and proved["hi"] == hi
     if whole:
         verdict = proved["verdict"]
@@ -247,7 +256,10 @@ def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress:
             parts_reason.append(why)
         top = hi if hi is not None else float("inf")
         covered = proved["hi"] if proved is not None else lo - 1
-        if tail is not None:
+        if tail is not None and "hessian" in tail:
+            verdict = "minimum"
+            parts_reason = [TAIL_MINIMUM_REASON.format(lo=lo, phi=proved["hi"], D=D)]
+        elif tail is not None:
             parts_reason.append(TAIL_HESSIAN_REASON.format(D=D, lo=lo))
         elif covered < top and (why is None or D_eff < D or hi is None):
             if D > MAX_FAMILY_D or D_eff < D:
@@ -268,6 +280,7 @@ def certify_range(partition, lo: int, hi: int | None, prec: int = 192, progress:
         "finite": certs,
         "tail": tail,
         "existence_statement": _existence_statement(text, lo, D) if tail is not None else None,
+        "all_d_statement": _all_d_statement(text, lo, D) if tail is not None and "hessian" in tail else None,
         "precision_bits": prec,
         "seconds": round(time.perf_counter() - t0, 3),
         "versions": versions(),
@@ -305,6 +318,14 @@ def _existence_statement(text, lo, D):
             f"W_d in Fix(Delta(S_p1 x S_p2)), parts ({text}), with L(W_d) > 0 (spurious): for d <= {D} by the "
             f"family certificates, for d >= {D} by the tail (unique zero of the rescaled reduced gradient in the "
             f"recorded box for every s = d^(-1/2) in [0, {D}^(-1/2)]).")
+
+
+def _all_d_statement(text, lo, D):
+    return (f"For every d >= {lo}, the loss L (k = d, teacher I_d, unit second layers) has a critical point "
+            f"W_d in Fix(Delta(S_p1 x S_p2)), parts ({text}), with L(W_d) > 0 (spurious), which is a strict local "
+            f"minimum: for d <= {D} by the family certificates, for d >= {D} by the tail (unique zero of the "
+            f"rescaled reduced gradient in the recorded box, and a positive definite congruent compression "
+            f"T H T of the Hessian over that box, for every s = d^(-1/2) in [0, {D}^(-1/2)]).")
 
 
 def _statement(text, proved):

@@ -252,8 +252,9 @@ def s_upper(D: int) -> Fraction:
     return q
 
 
-#: Width of one s-piece when the number of pieces is not given.
-PIECE_WIDTH = 0.007
+#: Width of one s-piece when the number of pieces is not given (narrow enough that the Krawczyk
+#: radii leave room for the Hessian's interval Cholesky: :func:`prove_tail_hessian`).
+PIECE_WIDTH = 0.0012
 
 
 def prove_tail(p: int, D: int, prec: int = 192, pieces: int | None = None) -> dict:
@@ -349,3 +350,96 @@ def _limit_start(sysm):
     """A start for Newton at s = 0 (near the limit root; the signs of the scaled variables otherwise)."""
     guess = {1: [2.5, 5.4, -1.3, 2.0, 1.3], 2: [5.0, 1.9, -2.5, 2.0, 1.3, 5.4]}
     return guess.get(sysm.q, [sg * 1.0 for sg in sysm.signs])
+
+
+# ------------------------------------------------------------------ the Hessian in the tail
+TAIL_HESSIAN_METHOD = ("congruence-cholesky-s: interval Cholesky (residual bound) of M = T H T, H the regular "
+                       "Hessian of the fine reduced loss, T = diag(s^t), over the tail's boxes")
+#: Sub-pieces of each Krawczyk piece for the Hessian enclosure (the entries vary with s), doubled
+#: per piece up to MAX_SUBPIECES where the enclosure is too wide.
+HESSIAN_SUBPIECES = 2
+MAX_SUBPIECES = 32
+
+
+def prove_tail_hessian(p: int, tail: dict, prec: int = 192, sub: int = HESSIAN_SUBPIECES) -> dict:
+    """Positive definiteness of ``∇²L`` at the tail's critical points, for every s of every piece.
+
+    For each piece ``[s_lo, s_hi]`` of ``tail`` (the record of :func:`prove_tail`, whose
+    boxes ``β̂(s) + [−r, r]`` contain the critical point for every s of the piece), and each of
+    ``sub`` equal sub-pieces ``S`` (doubled for that piece, up to :data:`MAX_SUBPIECES`, until
+    it succeeds): ``M(S, X)`` (:class:`landscape.regular_hessian.HessianSystem`,
+    the fine family's parameters being copies of the coarse ones) is enclosed in balls, the
+    rewriting's sign conditions are checked on the box, and
+    :func:`certificates.verdict.lambda_min_lower_bound` proves every symmetric matrix in the
+    enclosure positive definite.  Then for each d = s^(-2) ≥ D, ``H = T^{-1} M T^{-1} ≻ 0``
+    (T invertible for s > 0), so the compression of ``∇²L`` to ``Fix(G')`` is positive
+    definite, hence ``∇²L`` (the Fix(G') lemma of :mod:`certificates.symmetric`): the critical
+    point is a strict local minimum.
+
+    Returns a JSON-ready dict: ``proved``, ``reason``, per piece the smallest lower bound over its
+    sub-pieces (``lower_bound``) and float estimate, the congruence and the exponents.
+    """
+    from landscape.regular_family import two_block_system
+    from landscape.regular_hessian import coarse_to_fine, fine_hessian_system
+
+    from .verdict import lambda_min_lower_bound
+
+    if not 1 <= sub <= 1000:
+        raise InputError(f"between 1 and 1000 sub-pieces per piece, got {sub}")
+    t0 = time.perf_counter()
+    hs = fine_hessian_system(p)
+    sysm = two_block_system(p)
+    rows, ok, why = [], bool(tail.get("existence")), None
+    if not ok:
+        why = "the tail's existence part is not proved"
+    old = flint.ctx.prec
+    flint.ctx.prec = prec
+    try:
+        ops = arb_ops()
+        for i, pc in enumerate(tail["pieces"] if ok else []):
+            lo, hi = Fraction(pc["s_lo"]), Fraction(pc["s_hi"])
+            sm = _arb_q((lo + hi) / 2)
+            c = [_arb_q(Fraction(v)) for v in pc["center"]]
+            k = [_arb_q(Fraction(v)) for v in pc["slope"]]
+            rad = [flint.arb(0, _arb_q(Fraction(v)).upper()) for v in pc["radius"]]
+            n_sub = sub
+            while True:  # n_sub equal sub-pieces; doubled (up to MAX_SUBPIECES) where the enclosure is too wide
+                worst, est, fail = None, None, None
+                for a, b in pieces_for(hi - lo, n_sub):
+                    S = _ball(lo + a, lo + b)
+                    box = [ci + ki * (S - sm) + ri for ci, ki, ri in zip(c, k, rad)]
+                    fbox = coarse_to_fine(p, hs.keys, sysm.keys, box)
+                    if not conditions_hold(hs.regular_system(), S, fbox, ops):
+                        fail = f"piece {i}: a sign condition of the Hessian rewriting fails on the box"
+                        break
+                    M = np.array(hs.matrix(S, fbox, ops), dtype=object)
+                    res = lambda_min_lower_bound(M)
+                    if not res.get("proved"):
+                        fail = (f"s in [{float(lo + a):.4g}, {float(lo + b):.4g}]: M = T H T not proved positive "
+                                f"definite ({res.get('reason', 'lower bound ' + str(res.get('lower_bound')))})")
+                        break
+                    worst = res["lower_bound"] if worst is None else min(worst, res["lower_bound"])
+                    est = res["estimate"] if est is None else min(est, res["estimate"])
+                if fail is None or 2 * n_sub > MAX_SUBPIECES:
+                    break
+                n_sub *= 2
+            if fail is not None:
+                ok, why = False, fail
+                break
+            rows.append({"s_lo": pc["s_lo"], "s_hi": pc["s_hi"], "subpieces": n_sub, "lower_bound": worst,
+                         "estimate": est})
+    finally:
+        flint.ctx.prec = old
+    D = tail.get("D")
+    return {
+        "method": TAIL_HESSIAN_METHOD,
+        "proved": ok,
+        "reason": why or (f"M = T H T is positive definite on every box of the tail (every d >= {D}): the "
+                          f"critical point is a strict local minimum there"),
+        "pieces": rows,
+        "congruence": hs.congruence,
+        "exponents": hs.exponents,
+        "valuations": hs.valuations,
+        "fine_parameters": hs.names,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }

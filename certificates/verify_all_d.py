@@ -93,10 +93,12 @@ def loss_lower_bound(cert: dict) -> flint.arb:
 #: Keys a range artifact may have; anything else is refused (an added claim is not verified).
 _TOP_KEYS = {"format", "partition", "parts_linear", "range", "verdict", "reason", "proved", "statement", "branch",
              "finite", "tail", "existence_statement", "precision_bits", "seconds", "versions", "digest", "kind",
-             "split"}
+             "split", "all_d_statement"}
 _TAIL_KEYS = {"method", "p", "D", "s_interval", "existence", "reason", "pieces", "negative_entry", "scaling",
               "equations", "valuations", "identities", "limit_system", "conditions", "limit_solution",
-              "precision_bits", "seconds"}
+              "precision_bits", "seconds", "hessian"}
+_HESSIAN_KEYS = {"method", "proved", "reason", "pieces", "congruence", "exponents", "valuations",
+                 "fine_parameters", "seconds"}
 
 
 def _partition_text(lin) -> str:
@@ -116,6 +118,20 @@ def _existence_statement(text, lo, D) -> str:
             f"W_d in Fix(Delta(S_p1 x S_p2)), parts ({text}), with L(W_d) > 0 (spurious): for d <= {D} by the "
             f"family certificates, for d >= {D} by the tail (unique zero of the rescaled reduced gradient in the "
             f"recorded box for every s = d^(-1/2) in [0, {D}^(-1/2)]).")
+
+
+def _all_d_statement(text, lo, D) -> str:
+    return (f"For every d >= {lo}, the loss L (k = d, teacher I_d, unit second layers) has a critical point "
+            f"W_d in Fix(Delta(S_p1 x S_p2)), parts ({text}), with L(W_d) > 0 (spurious), which is a strict local "
+            f"minimum: for d <= {D} by the family certificates, for d >= {D} by the tail (unique zero of the "
+            f"rescaled reduced gradient in the recorded box, and a positive definite congruent compression "
+            f"T H T of the Hessian over that box, for every s = d^(-1/2) in [0, {D}^(-1/2)]).")
+
+
+def _tail_minimum_reason(lo, phi, D) -> str:
+    return (f"minimum proved for every d >= {lo}: for {lo} <= d <= {phi} by one family certificate per d, for "
+            f"every d >= {D} by the tail (Krawczyk in s = d^(-1/2) over [0, {D}^(-1/2)] and an interval Cholesky "
+            f"of the congruent Hessian compression T H T over the same boxes)")
 
 
 def _tail_reason(plo, phi, pv, lo, D) -> str:
@@ -188,6 +204,8 @@ def _check(art: dict) -> str:
     if kind == "family" and art.get("statement") != _finite_statement(text, plo, phi, pv):
         raise Invalid("'statement' is not the statement of what the finite part proves")
     want_existence = None if tail is None else _existence_statement(text, lo, _int(tail.get("D"), "tail.D"))
+    if tail is None and art.get("all_d_statement") is not None:
+        raise Invalid("'all_d_statement' without a tail")
     if art.get("existence_statement") != want_existence:
         raise Invalid("'existence_statement' is not the statement of what the tail proves"
                       if tail is not None else "'existence_statement' without a tail")
@@ -196,12 +214,26 @@ def _check(art: dict) -> str:
             raise Invalid("a tail argument belongs to an infinite range of a family artifact")
         if not isinstance(tail, dict) or set(tail) - _TAIL_KEYS or tail.get("existence") is not True:
             raise Invalid("the tail has unknown keys or does not claim existence (an unproved tail is not recorded)")
+        # the claims first (cheap), then the proof they rest on
+        want_all = None if "hessian" not in tail else _all_d_statement(text, lo, tail["D"])
+        if art.get("all_d_statement") != want_all:
+            raise Invalid("'all_d_statement' is not the statement of what the tail proves")
+        if "hessian" in tail:
+            if pv != "minimum" or verdict != "minimum":
+                raise Invalid("a tail with a positive definite Hessian proves a minimum: the finite part and the "
+                              "verdict must both be 'minimum'")
+            if art.get("reason") != _tail_minimum_reason(lo, phi, tail["D"]):
+                raise Invalid("'reason' is not the reason of a proved all-d minimum")
+        else:
+            if verdict != "inconclusive":
+                raise Invalid(f"verdict {verdict!r} with a tail that proves existence only (the Hessian for d "
+                              "beyond the finite part is not proved): must be inconclusive")
+            if art.get("reason") != _tail_reason(plo, phi, pv, lo, tail["D"]):
+                raise Invalid("'reason' is not the reason of an existence-only tail")
         tail_msg = check_tail(tail, lin, plo, phi)
-        if verdict != "inconclusive":
-            raise Invalid(f"verdict {verdict!r} with a tail that proves existence only (the Hessian for d beyond "
-                          "the finite part is not proved): must be inconclusive")
-        if art.get("reason") != _tail_reason(plo, phi, pv, lo, tail["D"]):
-            raise Invalid("'reason' is not the reason of an existence-only tail")
+        if "hessian" in tail:
+            return (f"minimum for every d >= {lo}; verified: {len(finite)} family certificates ({plo}..{phi}, "
+                    f"L > 0 on every box); {tail_msg}")
         return (f"inconclusive for {lo}..inf; verified: {pv} for every d in {plo}..{phi} ({len(finite)} family "
                 f"certificates; L > 0 on every box); {tail_msg}")
     if kind == "split-saddle":
@@ -268,6 +300,8 @@ def _check_split(art, lo, hi, plo, phi, finite, verdict):
 
 # ------------------------------------------------------------------ the tail d >= D
 TAIL_METHOD = "krawczyk-s: parametric Krawczyk on the regular rescaled reduced gradient over s in [0, D^(-1/2)]"
+TAIL_HESSIAN_METHOD = ("congruence-cholesky-s: interval Cholesky (residual bound) of M = T H T, H the regular "
+                       "Hessian of the fine reduced loss, T = diag(s^t), over the tail's boxes")
 
 
 class _Jet:
@@ -540,10 +574,144 @@ def check_tail(tail: dict, lin, plo: int, phi: int) -> str:
         _spot_check(sysm, p, 10 ** 4, [frac(v) + Fraction(j + 1, 10) for j, v in enumerate(pieces[0]["center"])])
     finally:
         flint.ctx.prec = old
-    return (f"tail verified: for every s in [0, {float(s0):.6g}] (every d >= {D}) a unique zero of the rescaled "
-            f"reduced gradient in the recorded box ({len(pieces)} pieces, Krawczyk ratio <= {worst:.3g}), with an "
-            f"entry of W <= {neg_up:.4g} < 0 (L > 0): a spurious critical point exists for every d >= {plo}; "
-            f"the Hessian beyond d = {phi} is not proved")
+    msg = (f"tail verified: for every s in [0, {float(s0):.6g}] (every d >= {D}) a unique zero of the rescaled "
+           f"reduced gradient in the recorded box ({len(pieces)} pieces, Krawczyk ratio <= {worst:.3g}), with an "
+           f"entry of W <= {neg_up:.4g} < 0 (L > 0): a spurious critical point exists for every d >= {plo}")
+    if "hessian" not in tail:
+        return msg + f"; the Hessian beyond d = {phi} is not proved"
+    return msg + "; " + check_tail_hessian(tail["hessian"], tail, p, sysm, prec)
+
+
+def _fine_system(p):
+    from landscape.regular_hessian import fine_hessian_system  # the exact rewriting (sympy): see check_tail_hessian
+
+    return fine_hessian_system(p)
+
+
+def _fine_keys_and_parent(p, d):
+    fine, parent = verifier.refine([d - p, p])
+    return fine, parent, verifier.family_keys(fine)
+
+
+def _fine_values(coarse_keys, values, fkeys, parent):
+    value = dict(zip(coarse_keys, values))
+    return [value["A", parent[k[1]]] if k[0] == "A" else value["B", parent[k[1]], parent[k[2]]] for k in fkeys]
+
+
+def check_tail_hessian(rec: dict, tail: dict, p: int, sysm, prec: int) -> str:
+    """Re-check the tail's Hessian part: on every sub-piece of every piece, the congruent compression
+    ``M = T H T`` of the fine reduced loss's Hessian, recomputed here from the rebuilt regular system
+    with this verifier's evaluator, is positive definite (Cholesky residual) over the recorded box;
+    the sign conditions of the rewriting hold there; and the rebuilt system agrees with this
+    verifier's own reduced-loss Hessian (second-order jets) at d = D, 10^4 (off the branch) and 10^6.
+
+    Trust base: :mod:`landscape.regular_hessian` (exact sympy rewriting, like the gradient's) and the
+    Fix(G') lemma of :func:`certificates.verifier.check_family`."""
+    import sympy
+
+    if not isinstance(rec, dict) or set(rec) - _HESSIAN_KEYS or rec.get("proved") is not True:
+        raise Invalid("the tail's Hessian part has unknown keys or does not claim a proof")
+    if rec.get("method") != TAIL_HESSIAN_METHOD:
+        raise Invalid("unknown tail Hessian method")
+    hs = _fine_system(p)
+    if rec["congruence"] != hs.congruence or rec["exponents"] != hs.exponents or rec["valuations"] != hs.valuations \
+            or rec["fine_parameters"] != hs.names:
+        raise Invalid("the recorded congruence / exponents / valuations differ from the rebuilt Hessian system")
+    if any(e < 0 for e in hs.exponents):
+        raise Invalid("the congruence leaves a negative power of s")
+    D = tail["D"]
+    if rec.get("reason") != (f"M = T H T is positive definite on every box of the tail (every d >= {D}): the "
+                             f"critical point is a strict local minimum there"):
+        raise Invalid("tail Hessian 'reason' is not the statement of what it proves")
+    pieces = tail["pieces"]
+    if len(rec["pieces"]) != len(pieces) or any(a["s_lo"] != b["s_lo"] or a["s_hi"] != b["s_hi"]
+                                                for a, b in zip(rec["pieces"], pieces)):
+        raise Invalid("the Hessian pieces are not the tail's pieces")
+    S_sym = sympy.Symbol("s", positive=True)
+    n = len(hs.keys)
+    _, parent, fkeys = _fine_keys_and_parent(p, max(D, 10))
+    if [tuple(k) for k in fkeys] != [tuple(k) for k in hs.keys]:
+        raise Invalid("the fine family's parameters are not in the verifier's order")
+    coarse_keys = verifier.family_keys([max(D, 10) - p, p])
+    worst, total = None, 0
+    old = flint.ctx.prec
+    flint.ctx.prec = prec
+    try:
+        one = {S_sym: [flint.arb(0)], **{bb: [flint.arb(0)] for bb in hs.betas}}
+        for i, (pc, hr) in enumerate(zip(pieces, rec["pieces"])):
+            a, b = frac(pc["s_lo"]), frac(pc["s_hi"])
+            sm = ball((a + b) / 2)
+            cb = [ball(frac(v)) for v in pc["center"]]
+            kb = [ball(frac(v)) for v in pc["slope"]]
+            rad = [flint.arb(0, ball(frac(x)).upper()) for x in pc["radius"]]
+            low = None
+            sub = _int(hr["subpieces"], f"tail.hessian.pieces[{i}].subpieces")
+            if not 1 <= sub <= 1000:
+                raise Invalid("1..1000 Hessian sub-pieces per piece")
+            total += sub
+            for j in range(sub):
+                lo_j, hi_j = a + (b - a) * j / sub, a + (b - a) * (j + 1) / sub
+                S = ball(lo_j).union(ball(hi_j))
+                box = [ci + ki * (S - sm) + ri for ci, ki, ri in zip(cb, kb, rad)]
+                fbox = _fine_values(coarse_keys, box, fkeys, parent)
+                env = {S_sym: S, **dict(zip(hs.betas, fbox))}
+                for expr, sg in hs.conditions:
+                    cond = tail_eval(_Cond(expr), env, one)[0].v
+                    if (sg > 0 and not cond > 0) or (sg < 0 and not cond < 0):
+                        raise Invalid(f"piece {i}: the Hessian rewriting's sign condition {expr} is not proved")
+                vals = tail_eval(hs.regular_system(), env, one)
+                M = [[None] * n for _ in range(n)]
+                for (u, w), e, f in zip(hs.pairs, hs.exponents, vals):
+                    M[u][w] = M[w][u] = f.v * S ** e
+                Ma = flint.arb_mat(M)
+                est = float(np.linalg.eigvalsh(verifier.mids(Ma))[0])
+                if not est > 0:
+                    raise Invalid(f"piece {i}: M = T H T has a non-positive midpoint eigenvalue")
+                bound = None
+                for f in (1 - 1e-6, 1 - 1e-3, 0.5):
+                    try:
+                        bnd, _ = verifier.lambda_bound(Ma, Fraction(est * f))
+                    except Invalid:
+                        continue
+                    if bnd > 0:
+                        bound = bnd
+                        break
+                if bound is None:
+                    raise Invalid(f"piece {i}, s in [{float(lo_j):.4g}, {float(hi_j):.4g}]: M = T H T is not "
+                                  f"proved positive definite")
+                low = float(bound.lower()) if low is None else min(low, float(bound.lower()))
+            verifier.close(hr["lower_bound"], low, 0.5, f"piece {i}: Hessian lower bound", 1e-12)
+            worst = low if worst is None else min(worst, low)
+        c0 = [frac(v) for v in pieces[-1]["center"]]
+        _spot_check_hessian(hs, p, D, c0, parent, fkeys)
+        _spot_check_hessian(hs, p, 10 ** 6, [frac(v) for v in pieces[0]["center"]], parent, fkeys)
+        _spot_check_hessian(hs, p, 10 ** 4, [frac(v) + Fraction(j + 1, 10) for j, v in enumerate(pieces[0]["center"])],
+                            parent, fkeys)
+    finally:
+        flint.ctx.prec = old
+    return (f"Hessian verified: M = T H T (congruence s^{hs.congruence}) positive definite on all "
+            f"{total} sub-pieces (lambda_min(M) >= {worst:.3e}): a strict local minimum for every "
+            f"d >= {D}")
+
+
+def _spot_check_hessian(hs, p, d, beta, parent, fkeys):
+    """``s^{v_ab} F̃_ab`` at d against this verifier's own Hessian of the fine reduced loss."""
+    import sympy
+
+    sysm = _tail_system(p)
+    s = ball(Fraction(1)) / ball(Fraction(d)).sqrt()
+    theta = [ball(c) + s ** k * ball(b) for (c, k), b in zip(_scaling(sysm), beta)]
+    fine, parent_d, fkeys_d = _fine_keys_and_parent(p, d)
+    ftheta = _fine_values(verifier.family_keys([d - p, p]), theta, fkeys_d, parent_d)
+    Href = verifier.reduced_loss_jet(fine, ftheta).h
+    fbeta = [(t - ball(Fraction(c))) / s ** k for (c, k), t in zip(_scaling(hs), ftheta)]
+    env = {sympy.Symbol("s", positive=True): s, **dict(zip(hs.betas, fbeta))}
+    vals = tail_eval(hs.regular_system(), env, {k: [flint.arb(0)] for k in env})
+    for (u, w), v, f in zip(hs.pairs, hs.valuations, vals):
+        ref = Href[u, w]
+        if not abs(f.v * s ** v - ref) < ball(Fraction(1, 10 ** 20)) * (1 + abs(ref)):
+            raise Invalid(f"the regular Hessian disagrees with the fine reduced Hessian at d = {d} "
+                          f"({hs.names[u]}, {hs.names[w]})")
 
 
 verifier.register_range_verifier(verify_range)  # `verify` (verifier.verify_certificate) dispatches here

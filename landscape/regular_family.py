@@ -330,14 +330,22 @@ def mp_ops(mp, terms: int = 80):
 def _laurent(expr):
     """``{power: coefficient}`` of an expression polynomial in s, 1/s (atoms and β opaque)."""
     e = sympy.expand(expr)
-    out = {}
+    terms = {}
     for term in sympy.Add.make_args(e):
         if term == 0:
             continue
-        c, k = term.as_coeff_exponent(S)
-        if not k.is_Integer or c.has(S):
-            raise InputError(f"term {term} is not a monomial in s")
-        out[int(k)] = out.get(int(k), 0) + c
+        k, rest = 0, []
+        for f in sympy.Mul.make_args(term):  # faster than as_coeff_exponent (which calls collect)
+            if f is S:
+                k += 1
+            elif f.is_Pow and f.base is S and f.exp.is_Integer:
+                k += int(f.exp)
+            elif f.has(S):
+                raise InputError(f"term {term} is not a monomial in s")
+            else:
+                rest.append(f)
+        terms.setdefault(k, []).append(sympy.Mul(*rest))
+    out = {k: sympy.Add(*cs) for k, cs in terms.items()}  # one Add per power: summing one by one is quadratic
     return {k: v for k, v in out.items() if v != 0}
 
 

@@ -75,10 +75,13 @@ def run_certify_range(args) -> Outcome:
                "statement": art["statement"], "seconds": art["seconds"],
                "tail": None if tail is None else {"D": tail["D"], "s_interval": tail["s_interval"],
                                                   "pieces": len(tail["pieces"]), "existence": tail["existence"],
-                                                  "hessian": False},
-               "existence_statement": art.get("existence_statement")}
+                                                  "hessian": "hessian" in tail},
+               "existence_statement": art.get("existence_statement"),
+               "all_d_statement": art.get("all_d_statement")}
     text = f"verdict: {art['verdict']}\nreason: {art['reason']}\ncertificate: {out}"
-    if art.get("existence_statement"):
+    if art.get("all_d_statement"):
+        text += f"\nproved (every d): {art['all_d_statement']}"
+    elif art.get("existence_statement"):
         text += f"\nproved (existence): {art['existence_statement']}"
     return Outcome(payload, text)
 

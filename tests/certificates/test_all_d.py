@@ -164,9 +164,10 @@ def test_split_saddle_range_against_dense_hessian():
 
 def test_verify_all_d_trust_base():
     """verify_all_d imports the standard library, python-flint, numpy (float preconditioners only)
-    and the verifier at module level; the tail check adds sympy and landscape.regular_family (the
-    exact rewriting it rebuilds, spot-checked against the verifier's own reduced gradient) --
-    nothing else (no producer module: certificates.tail, certificates.all_d, landscape.fixed_points)."""
+    and the verifier at module level; the tail check adds sympy, landscape.regular_family and
+    landscape.regular_hessian (the exact rewritings it rebuilds, spot-checked against the verifier's
+    own reduced gradient and Hessian jets) -- nothing else (no producer module: certificates.tail,
+    certificates.all_d, landscape.fixed_points)."""
     import ast
     import inspect
 
@@ -176,4 +177,4 @@ def test_verify_all_d_trust_base():
     mods = {n.names[0].name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)}
     mods |= {(n.module or "") for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert mods <= {"__future__", "fractions", "flint", "numpy", "sympy", "", "verifier",
-                    "landscape.regular_family"}, mods
+                    "landscape.regular_family", "landscape.regular_hessian"}, mods

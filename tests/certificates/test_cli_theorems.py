@@ -83,18 +83,18 @@ def test_asymptotics_cli_json_and_latex(capsys):
 
 
 def test_certify_infinite_range_with_tail(tmp_path, capsys, monkeypatch):
-    """d-1,1 from d = 200 on: the finite part (d = 200) plus the tail; verdict inconclusive with the
-    reason naming what is missing, `verify` accepts it and says what it verified."""
+    """d-1,1 from d = 4000 on: the finite part (d = 4000) plus the tail, Hessian included: verdict
+    minimum for every d >= 4000; `verify` accepts it and says what it verified."""
     import certificates.all_d as all_d
 
-    monkeypatch.setattr(all_d, "DEFAULT_FINITE_TAIL", 200)
+    monkeypatch.setattr(all_d, "DEFAULT_FINITE_TAIL", 4000)
     cert = tmp_path / "tail.json"
-    code, out, err = _run(capsys, "certify", "--partition", "d-1,1", "--d", "200..inf", "--out", str(cert), "--json")
+    code, out, err = _run(capsys, "certify", "--partition", "d-1,1", "--d", "4000..inf", "--out", str(cert), "--json")
     assert code == 0, err
     payload = json.loads(out)
-    assert payload["verdict"] == "inconclusive" and "tail: existence proved, Hessian not" in payload["reason"]
-    assert payload["tail"]["D"] == 200 and payload["tail"]["existence"] and not payload["tail"]["hessian"]
-    assert payload["existence_statement"].startswith("For every d >= 200")
+    assert payload["verdict"] == "minimum" and "for every d >= 4000" in payload["reason"]
+    assert payload["tail"]["D"] == 4000 and payload["tail"]["existence"] and payload["tail"]["hessian"]
+    assert payload["all_d_statement"].startswith("For every d >= 4000")
     code, out, _ = _run(capsys, "verify", str(cert), "--json")
     res = json.loads(out)
-    assert code == 0 and res["valid"] and res["verdict"] == "inconclusive"
+    assert code == 0 and res["valid"] and res["verdict"] == "minimum"

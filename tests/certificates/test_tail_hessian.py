@@ -1,0 +1,127 @@
+"""The Hessian in the tail (landscape.regular_hessian, certificates.tail.prove_tail_hessian,
+verify_all_d.check_tail_hessian): the regular rewriting against the closed-form Hessian, the limit
+against the closed form at large d, a proof that can fail, and tampered artifacts rejected."""
+
+import copy
+import json
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+
+from certificates import verifier
+from certificates.all_d import certify_range
+from certificates.symmetric import refine_params
+from certificates.tail import _limit_start, prove_tail, prove_tail_hessian, solve_beta
+from certificates.verify_all_d import verify_range
+from landscape.backends import mp_context
+from landscape.fixed_points import Family, reduced_hessian
+from landscape.regular_family import mp_ops, two_block_system
+from landscape.regular_hessian import coarse_to_fine, fine_hessian_system
+
+D = 4000  # a short tail (14 pieces) keeps the test fast; docs/theorems/ has the d >= 200 artifact
+
+
+@pytest.fixture(scope="module")
+def hart():
+    return json.loads(json.dumps(certify_range("d-1,1", D, None, finite_tail=D)))
+
+
+def reseal(a):
+    a["digest"] = verifier.digest(a)
+    return a
+
+
+def _rejected(a, word=None):
+    ok, _, reason = verify_range(reseal(a))
+    assert not ok, reason
+    if word:
+        assert word in reason, reason
+
+
+def _branch(p, d):
+    sysm = two_block_system(p)
+    s = mpmath.mpf(d) ** -0.5
+    return sysm, s, [mpmath.mpf(x) for x in solve_beta(sysm, s, _limit_start(sysm))]
+
+
+@pytest.mark.parametrize("d,shift", [(40, 0), (2000, 0), (300, "0.1")])
+def test_regular_hessian_is_the_closed_form_hessian(d, shift):
+    """s^v F~ = ∇²_θ L_red of the fine family (d−3, 1, 1, 1), computed by landscape.fixed_points'
+    closed-form Hessian in 40-digit mpmath -- on the branch and off it (the rewriting is an identity
+    in β, not only at critical points)."""
+    with mpmath.workdps(40):
+        hs = fine_hessian_system(1)
+        sysm, s, beta = _branch(1, d)
+        beta = [b + mpmath.mpf(shift) for b in beta]
+        theta = sysm.params_at(s, beta)
+        ref = reduced_hessian(Family((d - 3, 1, 1, 1)), refine_params((d - 1, 1), theta), mp_context(40))
+        H = hs.hessian(s, coarse_to_fine(1, hs.keys, sysm.keys, beta), mp_ops(mpmath.mp))
+        for a in range(len(hs.keys)):
+            for b in range(len(hs.keys)):
+                assert abs(H[a][b] - ref[a, b]) <= mpmath.mpf("1e-30") * (1 + abs(ref[a, b])), (a, b)
+
+
+def test_limit_matrix_is_the_large_d_closed_form():
+    """M(0, β*) (exact limit entries at the limit root) against T H T with H the closed-form Hessian
+    at d = 10^6: the spectra agree to O(s) = 1e-3, and the smallest eigenvalue is positive."""
+    hs = fine_hessian_system(1)
+    sysm = two_block_system(1)
+    b0 = solve_beta(sysm, 0, _limit_start(sysm))
+    M0 = np.array(hs.limit_matrix().subs(dict(zip(hs.betas, coarse_to_fine(1, hs.keys, sysm.keys, b0)))).evalf(),
+                  dtype=float)
+    d = 10 ** 6
+    with mpmath.workdps(30):
+        _, s, beta = _branch(1, d)
+        theta = sysm.params_at(s, beta)
+        H = reduced_hessian(Family((d - 3, 1, 1, 1)), refine_params((d - 1, 1), theta), mp_context(30))
+        T = [s ** t for t in hs.congruence]
+        M = np.array([[float(T[a] * H[a, b] * T[b]) for b in range(17)] for a in range(17)])
+    e0, e = np.linalg.eigvalsh(M0), np.linalg.eigvalsh(M)
+    assert np.max(np.abs(e0 - e)) < 1e-3
+    assert e0[0] > 0.016
+
+
+def test_tail_hessian_can_fail():
+    """A box far wider than the Krawczyk radius: the enclosure of M is too wide, nothing is claimed."""
+    rec = prove_tail(1, 10 ** 6, pieces=1)
+    assert prove_tail_hessian(1, rec)["proved"]
+    bad = copy.deepcopy(rec)
+    bad["pieces"][0]["radius"] = ["1/2"] * len(bad["pieces"][0]["radius"])
+    out = prove_tail_hessian(1, bad)
+    assert not out["proved"] and "not proved positive definite" in out["reason"] or "sign" in out["reason"]
+    out = prove_tail_hessian(1, dict(rec, existence=False))
+    assert not out["proved"] and "existence" in out["reason"]
+
+
+def test_all_d_minimum_proved_and_verified(hart):
+    assert hart["verdict"] == "minimum"
+    assert hart["all_d_statement"].startswith(f"For every d >= {D}") and "strict local minimum" in hart["all_d_statement"]
+    ok, verdict, reason = verify_range(hart)
+    assert ok and verdict == "minimum", reason
+    assert "Hessian verified" in reason
+
+
+def test_tampered_hessian_part_rejected(hart):
+    a = copy.deepcopy(hart)
+    del a["tail"]["hessian"]  # the minimum claimed with an existence-only tail
+    _rejected(a)
+    a = copy.deepcopy(hart)
+    a["tail"]["hessian"]["congruence"][0] = 1
+    _rejected(a, "congruence")
+    a = copy.deepcopy(hart)
+    a["tail"]["hessian"]["pieces"][2]["lower_bound"] = 0.5
+    _rejected(a, "lower bound")
+    a = copy.deepcopy(hart)
+    a["tail"]["hessian"]["proved"] = False
+    _rejected(a)
+    a = copy.deepcopy(hart)
+    a["all_d_statement"] = a["all_d_statement"].replace(f"d >= {D}", "d >= 2")
+    _rejected(a, "all_d_statement")
+    a = copy.deepcopy(hart)
+    a["tail"]["hessian"]["pieces"] = a["tail"]["hessian"]["pieces"][:-1]
+    _rejected(a, "pieces")
+    a = copy.deepcopy(hart)
+    a["tail"]["hessian"]["note"] = "extra"
+    _rejected(a, "unknown keys")

@@ -47,7 +47,6 @@ small); the O(d) sums cancel exactly in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 import sympy
 

@@ -4,7 +4,6 @@ against the closed form at large d, a proof that can fail, and tampered artifact
 
 import copy
 import json
-from fractions import Fraction
 
 import mpmath
 import numpy as np

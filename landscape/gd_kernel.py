@@ -76,7 +76,9 @@ _PQ = numba.njit(cache=True, error_model="numpy")(grad_coefficients_value)
 # ``acc + u·x`` as a rounded product then a rounded sum (``fmul``, ``fadd``:
 # no fused multiply-add, so every entry is the same sequence of IEEE
 # operations as the scalar loop ``c += u * x``).  On AVX-512 one instruction
-# each; elsewhere LLVM splits them.
+# each; elsewhere LLVM splits them.  A tile's four multipliers come from one
+# vector load, each broadcast by a shuffle (:func:`_lane_muladd`): four scalar
+# loads per step had LLVM spill index registers (measured: the tiles 2x slower).
 _V8 = ir.VectorType(ir.DoubleType(), 8)
 
 
@@ -136,6 +138,23 @@ def _vmuladd(typingctx, acc, u, x):
     return _vec8(acc, types.float64, x), codegen
 
 
+def _lane_muladd(lane):
+    """An intrinsic ``(acc, u, x) -> acc + u[lane] * x``: lane ``lane`` of the
+    vector ``u`` times ``x``, rounded, then added (never fused)."""
+    @intrinsic
+    def muladd(typingctx, acc, u, x):
+        def codegen(context, builder, sig, args):
+            acc, u, x = args
+            splat = builder.shuffle_vector(u, ir.Constant(_V8, ir.Undefined),
+                                           ir.Constant(ir.VectorType(ir.IntType(32), 8), [lane] * 8))
+            return builder.fadd(acc, builder.fmul(splat, x))
+        return _vec8(acc, u, x), codegen
+    return muladd
+
+
+_vmuladd_l0, _vmuladd_l1, _vmuladd_l2, _vmuladd_l3 = (_lane_muladd(q) for q in range(4))
+
+
 @intrinsic
 def _vadd(typingctx, x, y):
     """``x + y`` lane by lane."""
@@ -176,10 +195,11 @@ def _gram_tile(Ut, d, kp, j0, i0, C):
     c3 = _vzero()
     for p in range(d):
         x = _vload(Ut, p * kp + i0)
-        c0 = _vmuladd(c0, Ut[p, j0], x)
-        c1 = _vmuladd(c1, Ut[p, j0 + 1], x)
-        c2 = _vmuladd(c2, Ut[p, j0 + 2], x)
-        c3 = _vmuladd(c3, Ut[p, j0 + 3], x)
+        u = _vload(Ut, p * kp + j0)  # lanes 0-3 used; may read 4 past the row (the caller leaves room)
+        c0 = _vmuladd_l0(c0, u, x)
+        c1 = _vmuladd_l1(c1, u, x)
+        c2 = _vmuladd_l2(c2, u, x)
+        c3 = _vmuladd_l3(c3, u, x)
     _vstore(C, j0 * kp + i0, c0)
     _vstore(C, (j0 + 1) * kp + i0, c1)
     _vstore(C, (j0 + 2) * kp + i0, c2)
@@ -187,20 +207,21 @@ def _gram_tile(Ut, d, kp, j0, i0, C):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _qw_tile(AWt, Q, k, kp, p0, i0, Gt):
-    """``Gt[p0 + r, i0 : i0 + 8] = Σ_j AWt[p0 + r, j] Q[j, i0 : i0 + 8]`` for
-    ``r < 4``, ``j < k`` (all three with ``kp`` columns), each entry summed
-    over ``j`` in order."""
+def _qw_tile(AW, dp, Q, k, kp, p0, i0, Gt):
+    """``Gt[p0 + r, i0 : i0 + 8] = Σ_j AW[j, p0 + r] Q[j, i0 : i0 + 8]`` for
+    ``r < 4``, ``j < k`` (``AW`` has ``dp`` columns, ``Q`` and ``Gt`` ``kp``),
+    each entry summed over ``j`` in order."""
     g0 = _vzero()
     g1 = _vzero()
     g2 = _vzero()
     g3 = _vzero()
     for j in range(k):
         x = _vload(Q, j * kp + i0)
-        g0 = _vmuladd(g0, AWt[p0, j], x)
-        g1 = _vmuladd(g1, AWt[p0 + 1, j], x)
-        g2 = _vmuladd(g2, AWt[p0 + 2, j], x)
-        g3 = _vmuladd(g3, AWt[p0 + 3, j], x)
+        w = _vload(AW, j * dp + p0)  # lanes 0-3 used; may read 4 past the row (the caller leaves room)
+        g0 = _vmuladd_l0(g0, w, x)
+        g1 = _vmuladd_l1(g1, w, x)
+        g2 = _vmuladd_l2(g2, w, x)
+        g3 = _vmuladd_l3(g3, w, x)
     _vstore(Gt, p0 * kp + i0, g0)
     _vstore(Gt, (p0 + 1) * kp + i0, g1)
     _vstore(Gt, (p0 + 2) * kp + i0, g2)
@@ -455,7 +476,7 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
     # call), one cache line apart
     block = np.zeros(kp * (2 * d + 2 * dp + kp + 3 * k + 4 * n + 4) + 16 * 8)
     Wt, o = _carve(block, 0, d, kp)
-    AWt, o = _carve(block, o, dp, kp)  # rows d..dp−1 stay 0: the padding of the 4-row tiles
+    AW, o = _carve(block, o, kp, dp)  # α_j w_j, rows are students; columns d..dp−1 stay 0
     Ut, o = _carve(block, o, d, kp)
     C, o = _carve(block, o, kp, kp)  # Gram tiles reach row 4⌈k/4⌉ − 1; the angles read rows < k
     T, o = _carve(block, o, k, kp)
@@ -485,9 +506,12 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
     for b in range(B):
         # phase: norms and unit rows
         Wb = W[b]
-        for p in range(d):
-            for i in range(k):
-                Wt[p, i] = Wb[i, p]
+        for i in range(k):
+            ai = alpha[i]
+            for p in range(d):
+                w = Wb[i, p]
+                Wt[p, i] = w
+                AW[i, p] = ai * w
         for i in range(kp):
             norm2[i] = 0.0
         for p in range(d):
@@ -500,7 +524,6 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
         for p in range(d):
             for i in range(kp):
                 Ut[p, i] = Wt[p, i] / a[i]
-                AWt[p, i] = alpha_p[i] * Wt[p, i]
         # phase: Gram matrix of the unit rows (k²·d, 4 × 8 tiles)
         for j0 in range(0, k, 4):
             for i0 in range(0, kp, 8):
@@ -541,7 +564,7 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
         # phase: Σ_j α_j Q_ij w_j (k²·d, 4 × 8 tiles)
         for p0 in range(0, d, 4):  # Gt[p, i] = Σ_j α_j W[j, p] Q[j, i]
             for i0 in range(0, kp, 8):
-                _qw_tile(AWt, Q, k, kp, p0, i0, Gt)
+                _qw_tile(AW, dp, Q, k, kp, p0, i0, Gt)
         # phase: teacher term, radial term, the gradient written
         if identity:
             for j in range(n):

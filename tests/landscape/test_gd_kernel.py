@@ -212,24 +212,28 @@ def test_tiles_are_the_sequential_sums():
                 _gram_tile(Ut, d, kp, j0, i0, C)
 
     @numba.njit
-    def qw(AWt, Q, k, Gt):
+    def qw(AW, Q, k, Gt):
         kp = Q.shape[1]
-        for p0 in range(0, AWt.shape[0], 4):
+        dp = AW.shape[1]
+        for p0 in range(0, dp, 4):
             for i0 in range(0, kp, 8):
-                _qw_tile(AWt, Q, k, kp, p0, i0, Gt)
+                _qw_tile(AW, dp, Q, k, kp, p0, i0, Gt)
 
-    for k, d in ((3, 2), (8, 5), (13, 7), (20, 20)):
+    def padded(rows, cols):  # the tiles may read 4 entries past the end, as in the kernel's scratch block
+        return np.zeros(rows * cols + 8)[:rows * cols].reshape(rows, cols)
+
+    for k, d in ((3, 2), (8, 5), (13, 7), (20, 20), (24, 8)):
         kp = (k + 7) // 8 * 8
         dp = (d + 3) // 4 * 4
-        Ut = np.zeros((d, kp))
+        Ut = padded(d, kp)
         Ut[:, :k] = RNG.standard_normal((d, k))
         C = np.zeros((kp, kp))
         gram(Ut, k, C)
-        AWt = np.zeros((dp, kp))
-        AWt[:d, :k] = RNG.standard_normal((d, k))
+        AW = padded(k, dp)
+        AW[:, :d] = RNG.standard_normal((k, d))
         Q = RNG.standard_normal((k, kp))
         Gt = np.zeros((dp, kp))
-        qw(AWt, Q, k, Gt)
+        qw(AW, Q, k, Gt)
         for j in range(k):
             for i in range(k):
                 c = 0.0
@@ -240,7 +244,7 @@ def test_tiles_are_the_sequential_sums():
             for i in range(k):
                 g = 0.0
                 for j in range(k):
-                    g += float(AWt[p, j]) * float(Q[j, i])
+                    g += float(AW[j, p]) * float(Q[j, i])
                 assert Gt[p, i] == g
 
 

@@ -388,11 +388,40 @@ def split_rayleigh(cert: dict, prec: int = 192):
         return (dDd - 1) / (t * (1 - t)) / 4
 
 
-def certify_split_range(lo: int, hi: int, prec: int = 192) -> dict:
-    """Range artifact: for every d in [lo, hi], the split (bad neuron halved) of the type-A
-    critical point is a saddle of the (d+1)-neuron loss.  Finite ranges only."""
-    base = certify_range("d-1,1", lo, hi, prec=prec)
-    rows, ok = [], base["proved"] is not None and base["proved"]["hi"] == hi
+def _split_statement(lo, hi, phi=None, D=None):
+    if hi is not None:
+        return (f"For every d with {lo} <= d <= {hi}, the type-A critical point W_d of the k = d "
+                f"problem (inside the recorded box) with its bad neuron split into (w/2, w/2) is a "
+                f"saddle of L with k = d + 1 neurons.")
+    return (f"For every d >= {lo}, the type-A critical point W_d of the k = d problem (inside the recorded box: "
+            f"the family certificates for d <= {phi}, the tail's boxes for d >= {D}) with its bad neuron split "
+            f"into (w/2, w/2) is a saddle of L with k = d + 1 neurons.")
+
+
+def _split_reason(lo, hi, worst, phi=None, D=None):
+    if hi is not None:
+        return (f"for every d in {lo}..{hi}, splitting the bad neuron of the type-A critical point "
+                f"as (w/2, w/2) gives a saddle of the k = d + 1 problem (q^T H q / q^T q <= {worst:.3e} < 0)")
+    return (f"for every d >= {lo}, splitting the bad neuron of the type-A critical point as (w/2, w/2) gives a "
+            f"saddle of the k = d + 1 problem: for {lo} <= d <= {phi} q^T H q / q^T q <= {worst:.3e} < 0 on each "
+            f"family certificate's box, for every d >= {D} the regular quotient R = s^v F~ has F~ < 0 on every "
+            f"box of the tail")
+
+
+def certify_split_range(lo: int, hi: int | None, prec: int = 192, finite_tail: int | None = None) -> dict:
+    """Range artifact: for every d in [lo, hi] (``hi=None``: every d ≥ lo), the split (bad neuron
+    halved) of the type-A critical point is a saddle of the (d+1)-neuron loss.
+
+    For an infinite range the finite part ``lo..D`` is certified d by d and the tail ``d ≥ D``
+    by :func:`certificates.tail.prove_tail` (existence of the type-A point in its boxes) and
+    :func:`certificates.tail.prove_tail_split` (the split quotient's sign over those boxes)."""
+    base = certify_range("d-1,1", lo, hi, prec=prec, finite_tail=finite_tail, prove_tail_hessian=False)
+    tail = base["tail"]
+    if hi is None:
+        ok = base["proved"] is not None and tail is not None
+    else:
+        ok = base["proved"] is not None and base["proved"]["hi"] == hi
+    rows = []
     for cert in base["finite"] if ok else []:
         R = split_rayleigh(cert, prec)
         d = sum(cert["problem"]["family"])
@@ -401,24 +430,34 @@ def certify_split_range(lo: int, hi: int, prec: int = 192) -> dict:
             break
         rows.append({"d": d, "neuron": d - 1, "t": "1/2", "delta": "e_(d-3) - e_(d-2)",
                      "upper_bound": float(R.upper()), "estimate": float(R.mid())})
+    why = base["reason"]
+    if ok and hi is None:
+        from .tail import prove_tail_split
+
+        rec = prove_tail_split(tail, prec=prec)
+        if rec["proved"]:
+            tail["split"] = rec
+        else:
+            ok, why = False, f"tail d >= {tail['D']}: {rec['reason']}"
     art = dict(base)
     art.pop("digest", None)
     art["kind"] = "split-saddle"
     art["split"] = rows
+    art["all_d_statement"] = None
     if ok:
+        worst = max(r["upper_bound"] for r in rows)
+        phi, D = base["proved"]["hi"], None if tail is None else tail["D"]
         art["verdict"] = "saddle"
-        art["reason"] = (f"for every d in {lo}..{hi}, splitting the bad neuron of the type-A critical point "
-                         f"as (w/2, w/2) gives a saddle of the k = d + 1 problem (q^T H q / q^T q <= "
-                         f"{max(r['upper_bound'] for r in rows):.3e} < 0)")
-        art["statement"] = (f"For every d with {lo} <= d <= {hi}, the type-A critical point W_d of the k = d "
-                            f"problem (inside the recorded box) with its bad neuron split into (w/2, w/2) is a "
-                            f"saddle of L with k = d + 1 neurons.")
+        art["reason"] = _split_reason(lo, hi, worst, phi, D)
+        art["statement"] = _split_statement(lo, hi, phi, D)
     else:
         art["verdict"] = "inconclusive"
-        art["reason"] = "the split saddle was not proved for every d of the range: " + base["reason"]
+        art["reason"] = "the split saddle was not proved for every d of the range: " + why
         art["split"] = []
         art["finite"] = []
         art["proved"] = None
         art["statement"] = None
+        art["tail"] = None
+        art["existence_statement"] = None
     art["digest"] = verifier.digest(art)
     return art

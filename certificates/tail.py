@@ -443,3 +443,70 @@ def prove_tail_hessian(p: int, tail: dict, prec: int = 192, sub: int = HESSIAN_S
         "fine_parameters": hs.names,
         "seconds": round(time.perf_counter() - t0, 3),
     }
+
+
+TAIL_SPLIT_METHOD = ("split-sign-s: upper bound of the regular split quotient F~ (R = s^v F~) over the tail's "
+                     "boxes")
+
+
+def prove_tail_split(tail: dict, prec: int = 192, sub: int = HESSIAN_SUBPIECES) -> dict:
+    """The split saddle for every d ≥ D: ``R = qᵀ∇²L_{d+1}q/qᵀq < 0`` at the tail's type-A points.
+
+    ``R = s^v F̃`` (:func:`landscape.regular_hessian.split_quotient_system`), so for s > 0 the sign
+    of R is that of F̃; F̃ is enclosed over every sub-piece of every piece of ``tail`` (type A,
+    :func:`prove_tail` with p = 1) on the piece's box, with the rewriting's sign conditions.
+    Returns ``proved``, ``reason``, per piece the largest upper bound of F̃ and of R."""
+    from landscape.regular_family import two_block_system
+    from landscape.regular_hessian import coarse_to_fine, split_quotient_system
+
+    if tail.get("p") != 1:
+        raise InputError("the split saddle is for type A (p = 1)")
+    t0 = time.perf_counter()
+    sq = split_quotient_system()
+    sysm = two_block_system(1)
+    v = sq.valuations[0]
+    rows, ok, why = [], bool(tail.get("existence")), None
+    if not ok:
+        why = "the tail's existence part is not proved"
+    old = flint.ctx.prec
+    flint.ctx.prec = prec
+    try:
+        ops = arb_ops()
+        for i, pc in enumerate(tail["pieces"] if ok else []):
+            lo, hi = Fraction(pc["s_lo"]), Fraction(pc["s_hi"])
+            sm = _arb_q((lo + hi) / 2)
+            c = [_arb_q(Fraction(x)) for x in pc["center"]]
+            k = [_arb_q(Fraction(x)) for x in pc["slope"]]
+            rad = [flint.arb(0, _arb_q(Fraction(x)).upper()) for x in pc["radius"]]
+            up_F, up_R = None, None
+            for a, b in pieces_for(hi - lo, sub):
+                S = _ball(lo + a, lo + b)
+                box = [ci + ki * (S - sm) + ri for ci, ki, ri in zip(c, k, rad)]
+                fbox = coarse_to_fine(1, sq.keys, sysm.keys, box)
+                if not conditions_hold(sq, S, fbox, ops):
+                    ok, why = False, f"piece {i}: a sign condition of the rewriting fails on the box"
+                    break
+                F = sq.evaluate(S, fbox, ops)[0]
+                if not F < 0:
+                    ok, why = False, (f"s in [{float(lo + a):.4g}, {float(lo + b):.4g}]: the split quotient is not "
+                                      f"proved negative (F~ in [{float(F.lower()):.3g}, {float(F.upper()):.3g}])")
+                    break
+                R = S ** v * F
+                up_F = float(F.upper()) if up_F is None else max(up_F, float(F.upper()))
+                up_R = float(R.upper()) if up_R is None else max(up_R, float(R.upper()))
+            if not ok:
+                break
+            rows.append({"s_lo": pc["s_lo"], "s_hi": pc["s_hi"], "subpieces": sub, "upper_bound_F": up_F,
+                         "upper_bound_R": up_R})
+    finally:
+        flint.ctx.prec = old
+    D = tail.get("D")
+    return {
+        "method": TAIL_SPLIT_METHOD,
+        "proved": ok,
+        "reason": why or (f"R = s^{v} F~ with F~ < 0 on every box of the tail: for every d >= {D} the split of the "
+                          f"type-A critical point is a saddle of the k = d + 1 loss"),
+        "valuation": v,
+        "pieces": rows,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }

@@ -209,6 +209,8 @@ def _check(art: dict) -> str:
     if art.get("existence_statement") != want_existence:
         raise Invalid("'existence_statement' is not the statement of what the tail proves"
                       if tail is not None else "'existence_statement' without a tail")
+    if kind == "split-saddle" and tail is not None:
+        return _check_split_tail(art, text, lo, hi, plo, phi, finite, verdict, tail, lin)
     if tail is not None:
         if kind != "family" or hi is not None:
             raise Invalid("a tail argument belongs to an infinite range of a family artifact")
@@ -279,6 +281,141 @@ def split_quotient(cert: dict) -> flint.arb:
         flint.ctx.prec = old
 
 
+def _split_statement(lo, hi, phi=None, D=None):
+    if hi is not None:
+        return (f"For every d with {lo} <= d <= {hi}, the type-A critical point W_d of the k = d "
+                f"problem (inside the recorded box) with its bad neuron split into (w/2, w/2) is a "
+                f"saddle of L with k = d + 1 neurons.")
+    return (f"For every d >= {lo}, the type-A critical point W_d of the k = d problem (inside the recorded box: "
+            f"the family certificates for d <= {phi}, the tail's boxes for d >= {D}) with its bad neuron split "
+            f"into (w/2, w/2) is a saddle of L with k = d + 1 neurons.")
+
+
+def _split_reason(lo, hi, worst, phi=None, D=None):
+    if hi is not None:
+        return (f"for every d in {lo}..{hi}, splitting the bad neuron of the type-A critical point "
+                f"as (w/2, w/2) gives a saddle of the k = d + 1 problem (q^T H q / q^T q <= {worst:.3e} < 0)")
+    return (f"for every d >= {lo}, splitting the bad neuron of the type-A critical point as (w/2, w/2) gives a "
+            f"saddle of the k = d + 1 problem: for {lo} <= d <= {phi} q^T H q / q^T q <= {worst:.3e} < 0 on each "
+            f"family certificate's box, for every d >= {D} the regular quotient R = s^v F~ has F~ < 0 on every "
+            f"box of the tail")
+
+
+_SPLIT_TAIL_KEYS = {"method", "proved", "reason", "valuation", "pieces", "seconds"}
+
+
+def _check_split_tail(art, text, lo, hi, plo, phi, finite, verdict, tail, lin):
+    """An infinite split-saddle range: the finite split entries, the type-A tail (existence), and the
+    sign of the regular split quotient over every box of the tail."""
+    if hi is not None or verdict != "saddle" or not isinstance(tail, dict) or "split" not in tail:
+        raise Invalid("a split-saddle tail belongs to an infinite range with verdict 'saddle' and a 'split' record")
+    if set(tail) - _TAIL_KEYS - {"split"} or tail.get("existence") is not True or "hessian" in tail:
+        raise Invalid("the split tail has unknown keys or does not claim existence")
+    if pv_of(art) != "minimum":
+        raise Invalid("the finite part of a split range is the type-A minimum")
+    if art.get("all_d_statement") is not None:
+        raise Invalid("'all_d_statement' in a split artifact")
+    D = _int(tail.get("D"), "tail.D")
+    rows = art["split"]
+    if [r["d"] for r in rows] != list(range(plo, phi + 1)):
+        raise Invalid("the split entries must cover every d of the finite part, in order")
+    worst = max((r["upper_bound"] for r in rows), default=None)
+    if worst is None:
+        raise Invalid("no finite split entries")
+    if art.get("statement") != _split_statement(lo, None, phi, D):
+        raise Invalid("'statement' is not the statement of the verified split range")
+    if art.get("reason") != _split_reason(lo, None, worst, phi, D):
+        raise Invalid("'reason' is not the reason of the verified split range")
+    _check_split(art, lo, phi, plo, phi, finite, "inconclusive")  # the finite entries (their claims are above)
+    tail_msg = check_tail(tail, lin, plo, phi)
+    return (f"saddle for every d >= {lo} (k = d + 1, bad neuron of type A split in halves); "
+            f"{len(finite)} finite entries verified; {tail_msg}; " + check_tail_split(tail["split"], tail))
+
+
+def pv_of(art):
+    return art["proved"]["verdict"] if isinstance(art.get("proved"), dict) else None
+
+
+def check_tail_split(rec: dict, tail: dict) -> str:
+    """Re-check the split quotient's sign over every sub-piece of every tail box (the verifier's
+    evaluator on the rebuilt system, :func:`landscape.regular_hessian.split_quotient_system`),
+    with the rewriting's sign conditions, and spot-check ``s^v F~`` against this verifier's own
+    fine reduced Hessian (second-order jets) at d = D and 10^6."""
+    import sympy
+
+    from landscape.regular_hessian import split_quotient_system
+
+    if not isinstance(rec, dict) or set(rec) - _SPLIT_TAIL_KEYS or rec.get("proved") is not True:
+        raise Invalid("the tail's split record has unknown keys or does not claim a proof")
+    if rec.get("method") != TAIL_SPLIT_METHOD:
+        raise Invalid("unknown tail split method")
+    sq = split_quotient_system()
+    v = sq.valuations[0]
+    if rec.get("valuation") != v:
+        raise Invalid("the recorded valuation differs from the rebuilt split quotient")
+    D = tail["D"]
+    if rec.get("reason") != (f"R = s^{v} F~ with F~ < 0 on every box of the tail: for every d >= {D} the split of "
+                             f"the type-A critical point is a saddle of the k = d + 1 loss"):
+        raise Invalid("tail split 'reason' is not the statement of what it proves")
+    pieces = tail["pieces"]
+    if len(rec["pieces"]) != len(pieces) or any(a["s_lo"] != b["s_lo"] or a["s_hi"] != b["s_hi"]
+                                                for a, b in zip(rec["pieces"], pieces)):
+        raise Invalid("the split pieces are not the tail's pieces")
+    S_sym = sympy.Symbol("s", positive=True)
+    _, parent, fkeys = _fine_keys_and_parent(1, max(D, 10))
+    if [tuple(k) for k in fkeys] != [tuple(k) for k in sq.keys]:
+        raise Invalid("the fine family's parameters are not in the verifier's order")
+    coarse_keys = verifier.family_keys([max(D, 10) - 1, 1])
+    worst, total = None, 0
+    old = flint.ctx.prec
+    flint.ctx.prec = _int(tail["precision_bits"], "tail.precision_bits")
+    try:
+        one = {S_sym: [flint.arb(0)], **{bb: [flint.arb(0)] for bb in sq.betas}}
+        for i, (pc, sr) in enumerate(zip(pieces, rec["pieces"])):
+            a, b = frac(pc["s_lo"]), frac(pc["s_hi"])
+            sm = ball((a + b) / 2)
+            cb = [ball(frac(x)) for x in pc["center"]]
+            kb = [ball(frac(x)) for x in pc["slope"]]
+            rad = [flint.arb(0, ball(frac(x)).upper()) for x in pc["radius"]]
+            sub = _int(sr["subpieces"], f"tail.split.pieces[{i}].subpieces")
+            if not 1 <= sub <= 1000:
+                raise Invalid("1..1000 split sub-pieces per piece")
+            total += sub
+            up = None
+            for j in range(sub):
+                S = ball(a + (b - a) * j / sub).union(ball(a + (b - a) * (j + 1) / sub))
+                box = [ci + ki * (S - sm) + ri for ci, ki, ri in zip(cb, kb, rad)]
+                env = {S_sym: S, **dict(zip(sq.betas, _fine_values(coarse_keys, box, fkeys, parent)))}
+                for expr, sg in sq.conditions:
+                    cond = tail_eval(_Cond(expr), env, one)[0].v
+                    if (sg > 0 and not cond > 0) or (sg < 0 and not cond < 0):
+                        raise Invalid(f"piece {i}: the split rewriting's sign condition {expr} is not proved")
+                F = tail_eval(sq, env, one)[0].v
+                if not F < 0:
+                    raise Invalid(f"piece {i}: the split quotient is not proved negative")
+                up = float(F.upper()) if up is None else max(up, float(F.upper()))
+            verifier.close(sr["upper_bound_F"], up, 1e-6, f"piece {i}: split upper bound", 1e-12)
+            worst = up if worst is None else max(worst, up)
+        for d, beta in ((D, pieces[-1]["center"]), (10 ** 6, pieces[0]["center"])):
+            s = ball(Fraction(1)) / ball(Fraction(d)).sqrt()
+            sysm = _tail_system(1)
+            theta = [ball(c) + s ** k * ball(frac(bv)) for (c, k), bv in zip(_scaling(sysm), beta)]
+            fine, parent_d, fkeys_d = _fine_keys_and_parent(1, d)
+            ftheta = _fine_values(verifier.family_keys([d - 1, 1]), theta, fkeys_d, parent_d)
+            H = verifier.reduced_loss_jet(fine, ftheta).h
+            i2, j2 = fkeys_d.index(("B", 3, 1)), fkeys_d.index(("B", 3, 2))
+            R = H[i2, i2] + H[j2, j2] - H[i2, j2] - H[j2, i2] - 1
+            fbeta = [(t - ball(Fraction(c))) / s ** k for (c, k), t in zip(_scaling(sq), ftheta)]
+            env = {S_sym: s, **dict(zip(sq.betas, fbeta))}
+            F = tail_eval(sq, env, {k: [flint.arb(0)] for k in env})[0].v
+            if not abs(F * s ** v - R) < ball(Fraction(1, 10 ** 20)):
+                raise Invalid(f"the regular split quotient disagrees with the verifier's own Hessian at d = {d}")
+    finally:
+        flint.ctx.prec = old
+    return (f"split verified: R = s^{v} F~, F~ <= {worst:.4g} < 0 on all {total} sub-pieces of the tail: the split is "
+            f"a saddle of the k = d + 1 loss for every d >= {D}")
+
+
 def _check_split(art, lo, hi, plo, phi, finite, verdict):
     rows = art["split"]
     if [r["d"] for r in rows] != list(range(plo, phi + 1)):
@@ -294,12 +431,17 @@ def _check_split(art, lo, hi, plo, phi, finite, verdict):
         return "inconclusive: the split saddle is claimed for no full range"
     if verdict != "saddle" or hi is None or phi != hi:
         raise Invalid(f"verdict {verdict!r} for the split family needs every d of {lo}..{hi} covered")
+    if art.get("statement") != _split_statement(lo, hi) or art.get("reason") != _split_reason(
+            lo, hi, max(r["upper_bound"] for r in rows)):
+        raise Invalid("'statement' or 'reason' is not the statement of the verified split range")
     return (f"saddle for every d in {lo}..{hi} (k = d + 1, bad neuron of type A split in halves): "
             f"q^T H q / q^T q <= {float(worst):.3e} < 0; {len(finite)} type-A critical points enclosed")
 
 
 # ------------------------------------------------------------------ the tail d >= D
 TAIL_METHOD = "krawczyk-s: parametric Krawczyk on the regular rescaled reduced gradient over s in [0, D^(-1/2)]"
+TAIL_SPLIT_METHOD = ("split-sign-s: upper bound of the regular split quotient F~ (R = s^v F~) over the tail's "
+                     "boxes")
 TAIL_HESSIAN_METHOD = ("congruence-cholesky-s: interval Cholesky (residual bound) of M = T H T, H the regular "
                        "Hessian of the fine reduced loss, T = diag(s^t), over the tail's boxes")
 

@@ -53,7 +53,8 @@ import sympy
 from .errors import InputError
 from .regular_family import DEFAULT_SCALINGS, S, RegularSystem, _Builder, _laurent
 
-__all__ = ["HessianSystem", "build_hessian", "fine_hessian_system", "fine_parts", "coarse_to_fine"]
+__all__ = ["HessianSystem", "build_hessian", "fine_hessian_system", "fine_parts", "coarse_to_fine",
+           "split_quotient_system"]
 
 
 def fine_parts(p: int) -> tuple[tuple, list]:
@@ -115,6 +116,7 @@ class HessianSystem:
     limits: list = field(default_factory=list)
     identities: list = field(default_factory=list)
     congruence: list = field(default_factory=list)
+    builder: object = field(default=None, repr=False, compare=False)
 
     @property
     def exponents(self) -> list[int]:
@@ -261,6 +263,7 @@ class _HessianBuilder(_Builder):
             hs.limits.append(c0)
             hs.identities.append(note)
         hs.atoms, hs.conditions = self.atoms, self.conditions
+        hs.builder = self  # for exact combinations of entries (split_quotient_system); not part of the record
         diag = {a: v for (a, b), v in zip(hs.pairs, hs.valuations) if a == b}
         if any(v % 2 for v in diag.values()):
             raise InputError("a diagonal Hessian entry has an odd power of s: no diagonal congruence")
@@ -290,3 +293,36 @@ def fine_hessian_system(p: int) -> HessianSystem:
         keys = Family((1000 - sum(small),) + small).param_keys
         _CACHE[p] = build_hessian(small, _fine_scaling(p, keys))
     return _CACHE[p]
+
+
+def split_quotient_system() -> RegularSystem:
+    """``R = qᵀ∇²L_{d+1}q / qᵀq`` for the split of type A's bad neuron, as ``s^v F̃(s, β)`` (cached).
+
+    Splitting the bad neuron (the singleton row) of the type-A critical point W as
+    ``(w/2, w/2)`` gives a critical point of the (d+1)-neuron loss, and for
+    ``q = (δ, −δ)`` on the two halves, ``qᵀ∇²L_{d+1}q / qᵀq = (δᵀD_iδ − |δ|²/2)/(t(1−t))/|q|²``
+    (t = 1/2, |q|² = 2|δ|²; :mod:`certificates.overparam`, Arjevani & Field, arXiv 2210.06088),
+    ``D_i`` the bad row's diagonal block of ``∇²L(W)``.  With ``δ = e_{a1} − e_{a2}`` (the two
+    singleton columns of the fine family taken from the big block) ``δᵀD_iδ`` is
+    ``H[B42,B42] + H[B43,B43] − 2H[B42,B43]`` (single-cell orbits) of the fine Hessian, so
+    ``R = H[B42,B42] + H[B43,B43] − 2 H[B42,B43] − 1``.  The three entries are exact
+    (``s^{v_ab} F̃_ab``); their combination is reduced again, giving ``R = s^v F̃`` with F̃
+    regular and ``sign R = sign F̃`` for s > 0 (R ~ −0.36 d^{-1/2}: v = 1).
+    """
+    if "split" not in _CACHE:
+        hs = fine_hessian_system(1)
+        idx = {n: i for i, n in enumerate(hs.names)}
+        ent = {pair: (F, v) for pair, F, v in zip(hs.pairs, hs.equations, hs.valuations)}
+
+        def h(a, b):
+            a, b = sorted((idx[a], idx[b]))
+            F, v = ent[(a, b)]
+            return S ** v * F
+
+        E = h("B42", "B42") + h("B43", "B43") - 2 * h("B42", "B43") - 1
+        F, v, c0, note = hs.builder.reduce(E, "R = H[B42,B42] + H[B43,B43] - 2 H[B42,B43] - 1")
+        sysm = RegularSystem(hs.small, hs.keys, hs.names, hs.betas, hs.scaling, hs.atoms, [F], [v], [note])
+        sysm.signs, sysm.conditions, sysm.limits = hs.signs, hs.conditions, [c0]
+        sysm.labels = ["split Rayleigh quotient R"]
+        _CACHE["split"] = sysm
+    return _CACHE["split"]

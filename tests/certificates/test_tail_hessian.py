@@ -124,3 +124,52 @@ def test_tampered_hessian_part_rejected(hart):
     a = copy.deepcopy(hart)
     a["tail"]["hessian"]["note"] = "extra"
     _rejected(a, "unknown keys")
+
+
+@pytest.mark.parametrize("d", [30, 120])
+def test_split_quotient_is_the_dense_rayleigh_quotient(d):
+    """s^v F~ of the regular split quotient = q^T H q / q^T q of the dense Hessian of the k = d + 1
+    loss (landscape.loss.hessian) at the type-A point with its bad neuron split, q = (δ, −δ)."""
+    from landscape.loss import hessian
+    from landscape.regular_hessian import split_quotient_system
+
+    sq = split_quotient_system()
+    sysm, s, beta = _branch(1, d)
+    with mpmath.workdps(30):
+        F = sq.evaluate(s, coarse_to_fine(1, sq.keys, sysm.keys, beta), mp_ops(mpmath.mp))[0]
+        R = float(F * s ** sq.valuations[0])
+    from landscape.fixed_points import assemble
+
+    W = assemble(Family((d - 1, 1)), [float(x) for x in sysm.params_at(s, beta)])
+    Ws = np.vstack([W, W[-1:] / 2])
+    Ws[d - 1] /= 2
+    H = hessian(Ws)
+    q = np.zeros((d + 1) * d)
+    for r, sgn in ((d - 1, 1), (d, -1)):
+        q[r * d + 0], q[r * d + 1] = sgn, -sgn  # two columns of the big block
+    assert abs(q @ H @ q / (q @ q) - R) < 1e-9
+    assert sq.valuations == [1] and R < 0
+
+
+def test_split_saddle_for_every_d_verified_and_tampers_rejected():
+    from certificates.all_d import certify_split_range
+
+    art = json.loads(json.dumps(certify_split_range(D, None, finite_tail=D)))
+    assert art["verdict"] == "saddle" and art["statement"].startswith(f"For every d >= {D}")
+    ok, verdict, reason = verify_range(art)
+    assert ok and verdict == "saddle" and "split verified" in reason, reason
+    a = copy.deepcopy(art)
+    a["tail"]["split"]["pieces"][1]["upper_bound_F"] = -5.0
+    _rejected(a, "split upper bound")
+    a = copy.deepcopy(art)
+    del a["tail"]["split"]
+    _rejected(a, "split")
+    a = copy.deepcopy(art)
+    a["statement"] = a["statement"].replace(f"d >= {D}", "d >= 6")
+    _rejected(a, "statement")
+    a = copy.deepcopy(art)
+    a["tail"]["split"]["valuation"] = 0
+    _rejected(a, "valuation")
+    a = copy.deepcopy(art)
+    a["tail"]["split"]["pieces"][0]["subpieces"] = 0
+    _rejected(a, "sub-pieces")

@@ -156,6 +156,43 @@ _vmuladd_l0, _vmuladd_l1, _vmuladd_l2, _vmuladd_l3 = (_lane_muladd(q) for q in r
 
 
 @intrinsic
+def _vmulsub(typingctx, acc, u, x):
+    """``acc − u * x`` lane by lane (``u`` a float): the product rounded, then the difference."""
+    def codegen(context, builder, sig, args):
+        acc, u, x = args
+        lanes = builder.insert_element(ir.Constant(_V8, ir.Undefined), u, ir.Constant(ir.IntType(32), 0))
+        lanes = builder.shuffle_vector(lanes, ir.Constant(_V8, ir.Undefined),
+                                       ir.Constant(ir.VectorType(ir.IntType(32), 8), [0] * 8))
+        return builder.fsub(acc, builder.fmul(lanes, x))
+    return _vec8(acc, types.float64, x), codegen
+
+
+@intrinsic
+def _vsqadd(typingctx, acc, x):
+    """``acc + x * x`` lane by lane (the square rounded, then added)."""
+    def codegen(context, builder, sig, args):
+        return builder.fadd(args[0], builder.fmul(args[1], args[1]))
+    return _vec8(acc, x), codegen
+
+
+@intrinsic
+def _vdiv(typingctx, x, y):
+    """``x / y`` lane by lane."""
+    def codegen(context, builder, sig, args):
+        return builder.fdiv(args[0], args[1])
+    return _vec8(x, y), codegen
+
+
+@intrinsic
+def _vscale(typingctx, al, g, r, u):
+    """``al * (g + r * u)`` lane by lane, each operation rounded in this order."""
+    def codegen(context, builder, sig, args):
+        al, g, r, u = args
+        return builder.fmul(al, builder.fadd(g, builder.fmul(r, u)))
+    return _vec8(al, g, r, u), codegen
+
+
+@intrinsic
 def _vadd(typingctx, x, y):
     """``x + y`` lane by lane."""
     def codegen(context, builder, sig, args):
@@ -512,18 +549,19 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
                 w = Wb[i, p]
                 Wt[p, i] = w
                 AW[i, p] = ai * w
-        for i in range(kp):
-            norm2[i] = 0.0
-        for p in range(d):
-            for i in range(kp):
-                norm2[i] += Wt[p, i] * Wt[p, i]
+        for i0 in range(0, kp, 8):  # norm2[i] = Σ_p W[i, p]², in order
+            s2 = _vzero()
+            for p in range(d):
+                s2 = _vsqadd(s2, _vload(Wt, p * kp + i0))
+            _vstore(norm2, i0, s2)
         for i in range(k):
             a[i] = math.sqrt(norm2[i])
             if not a[i] > 0.0:
                 return b * k + i
-        for p in range(d):
-            for i in range(kp):
-                Ut[p, i] = Wt[p, i] / a[i]
+        for i0 in range(0, kp, 8):
+            ai = _vload(a, i0)
+            for p in range(d):
+                _vstore(Ut, p * kp + i0, _vdiv(_vload(Wt, p * kp + i0), ai))
         # phase: Gram matrix of the unit rows (k²·d, 4 × 8 tiles)
         for j0 in range(0, k, 4):
             for i0 in range(0, kp, 8):
@@ -569,17 +607,20 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
         if identity:
             for j in range(n):
                 bj = beta[j]
-                for i in range(kp):
-                    Gt[j, i] -= bj * QV[j, i]
+                for i0 in range(0, kp, 8):
+                    _vstore(Gt, j * kp + i0, _vmulsub(_vload(Gt, j * kp + i0), bj, _vload(QV, j * kp + i0)))
         else:
             for j in range(n):
                 for p in range(d):
                     v = beta[j] * V[j, p]
                     for i in range(kp):
                         Gt[p, i] -= v * QV[j, i]
-        for p in range(d):
-            for i in range(kp):
-                Gt[p, i] = alpha_p[i] * (Gt[p, i] + radial[i] * Ut[p, i])
+        for i0 in range(0, kp, 8):
+            al = _vload(alpha_p, i0)
+            r = _vload(radial, i0)
+            for p in range(d):
+                x = p * kp + i0
+                _vstore(Gt, x, _vscale(al, _vload(Gt, x), r, _vload(Ut, x)))
         Gb = G[b]
         for i in range(k):
             for p in range(d):

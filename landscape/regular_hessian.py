@@ -46,6 +46,7 @@ small); the O(d) sums cancel exactly in
 
 from __future__ import annotations
 
+import multiprocessing
 from dataclasses import dataclass, field
 
 import sympy
@@ -251,12 +252,44 @@ class _HessianBuilder(_Builder):
                     H[a, b] += mult * t
         return H
 
-    def build_hessian(self) -> HessianSystem:
+    def reduce_all(self, H: dict, workers: int | None = None) -> dict:
+        """``reduce`` every entry; with ``workers`` > 1 (where ``fork`` exists) the
+        entries are shared among forked processes and their new atoms merged here in a fixed
+        order, so the result does not depend on the number of workers (test)."""
+        items = list(H.items())
+        if workers is None:
+            workers = DEFAULT_WORKERS
+        try:
+            ctx = multiprocessing.get_context("fork")
+        except ValueError:
+            ctx = None
+        if ctx is None or workers < 2 or len(items) < 8:
+            return {key: self.reduce(E, self._label(key)) for key, E in items}
+        global _WORKER_STATE
+        _WORKER_STATE = (self, len(self.atoms))
+        chunks = [items[w::workers] for w in range(workers)]
+        try:
+            with ctx.Pool(workers) as pool:
+                results = pool.map(_reduce_chunk, chunks)
+        finally:
+            _WORKER_STATE = None
+        out = {}
+        for new_atoms, reduced in results:  # worker order: deterministic names
+            mapping = {}
+            for sym, kind, arg in new_atoms:
+                mapping[sym] = self.atom(kind, arg.xreplace(mapping))
+            for key, (F, v, c0, note) in reduced:
+                out[key] = (F.xreplace(mapping), v, c0, note)
+        return {key: out[key] for key, _ in items}
+
+    def _label(self, key):
+        a, b = key
+        return f"d2L/d{self.names[a]}d{self.names[b]}"
+
+    def build_hessian(self, workers: int | None = None) -> HessianSystem:
         H = self.hessian_entries()
         hs = HessianSystem(self.small, self.keys, self.names, self.betas, self.scaling, self.signs)
-        for (a, b), E in H.items():
-            label = f"d2L/d{self.names[a]}d{self.names[b]}"
-            F, v, c0, note = self.reduce(E, label)
+        for (a, b), (F, v, c0, note) in self.reduce_all(H, workers).items():
             hs.pairs.append((a, b))
             hs.equations.append(F)
             hs.valuations.append(v)
@@ -274,9 +307,21 @@ class _HessianBuilder(_Builder):
         return hs
 
 
-def build_hessian(small, scaling) -> HessianSystem:
+_WORKER_STATE = None
+#: Processes for :meth:`_HessianBuilder.reduce_all` (1: serial; see benchmarks/bench_all_d.py).
+DEFAULT_WORKERS = 1
+
+
+def _reduce_chunk(items):
+    """In a forked worker: reduce some entries; return the atoms created here and the results."""
+    builder, base = _WORKER_STATE
+    reduced = [(key, builder.reduce(E, builder._label(key))) for key, E in items]
+    return builder.atoms[base:], reduced
+
+
+def build_hessian(small, scaling, workers: int | None = None) -> HessianSystem:
     """The regular Hessian of the reduced loss of the family ``(d − Σ small, *small)``."""
-    return _HessianBuilder(small, scaling).build_hessian()
+    return _HessianBuilder(small, scaling).build_hessian(workers)
 
 
 _CACHE: dict = {}

@@ -252,10 +252,84 @@ class _HessianBuilder(_Builder):
                     H[a, b] += mult * t
         return H
 
+    def symmetries(self) -> list[list[int]]:
+        """Parameter permutations ``h`` (index lists) from permuting singleton blocks with the
+        same coarse parent (``self.parents``); the identity excluded.  L is invariant under them,
+        so ``H_{h(a),h(b)}(β) = H_{ab}(β ∘ h)``: an entry is obtained from its representative by
+        renaming the β (and the atoms built from them)."""
+        from itertools import permutations, product
+
+        parents = getattr(self, "parents", None)
+        if parents is None:
+            return []
+        groups = {}
+        for l in range(1, self.m):
+            if self.sizes[l] == 1:
+                groups.setdefault(parents[l], []).append(l)
+        choices = [[dict(zip(g, q)) for q in permutations(g)] for g in groups.values()]
+        out = []
+        for combo in product(*choices):
+            blk = {l: l for l in range(self.m)}
+            for part in combo:
+                blk.update(part)
+            if all(blk[l] == l for l in blk):
+                continue
+            idx = {k: i for i, k in enumerate(self.keys)}
+            out.append([idx[("A", blk[k[1]]) if k[0] == "A" else ("B", blk[k[1]], blk[k[2]])] for k in self.keys])
+        return out
+
+    def _renamed(self, h, memo):
+        """The substitution β_c -> β_{h(c)} extended to the atoms (created as needed)."""
+        mapping = {self.betas[c]: self.betas[h[c]] for c in range(len(self.betas))}
+
+        def atom_of(sym):
+            if sym not in memo:
+                kind, arg = self._kind[sym]
+                for a in sorted((x for x in arg.free_symbols if x in self._kind), key=self._order.get):
+                    atom_of(a)
+                memo[sym] = self.atom(kind, arg.xreplace({**mapping, **memo}))
+            return memo[sym]
+
+        def rename(expr):
+            for a in sorted((x for x in expr.free_symbols if x in self._kind), key=self._order.get):
+                atom_of(a)
+            return expr.xreplace({**mapping, **memo})
+
+        return rename
+
     def reduce_all(self, H: dict, workers: int | None = None) -> dict:
-        """``reduce`` every entry; with ``workers`` > 1 (where ``fork`` exists) the
-        entries are shared among forked processes and their new atoms merged here in a fixed
-        order, so the result does not depend on the number of workers (test)."""
+        """``reduce`` every entry -- one per orbit of the entries under :meth:`symmetries`, the
+        others renamed from it (tested against direct reduction); with ``workers`` > 1 (where
+        ``fork`` exists) the representatives are shared among forked processes and their new atoms
+        merged here in a fixed order, so the result does not depend on the number of workers."""
+        syms = self.symmetries()
+        rep = {}
+        for (a, b) in H:
+            if (a, b) in rep:
+                continue
+            rep[(a, b)] = ((a, b), None)
+            for t, h in enumerate(syms):
+                img = tuple(sorted((h[a], h[b])))
+                rep.setdefault(img, ((a, b), t))
+        todo = {key: E for key, E in H.items() if rep[key][1] is None}
+        done = self._reduce_items(todo, workers)
+        memos = [{} for _ in syms]
+        out = {}
+        for key in H:
+            src, t = rep[key]
+            if t is None:
+                out[key] = done[key]
+                continue
+            F, v, c0, note = done[src]
+            h = syms[t]
+            rename = self._renamed(h, memos[t])
+            c1 = rename(c0)
+            old_label, new_label = self._label(src), self._label(key)
+            head, _, _ = note.rpartition("; F~(0) = ")
+            out[key] = (rename(F), v, c1, head.replace(old_label, new_label, 1) + f"; F~(0) = {sympy.sstr(c1)})")
+        return out
+
+    def _reduce_items(self, H: dict, workers: int | None = None) -> dict:
         items = list(H.items())
         if workers is None:
             workers = DEFAULT_WORKERS
@@ -286,7 +360,8 @@ class _HessianBuilder(_Builder):
         a, b = key
         return f"d2L/d{self.names[a]}d{self.names[b]}"
 
-    def build_hessian(self, workers: int | None = None) -> HessianSystem:
+    def build_hessian(self, workers: int | None = None, parents=None) -> HessianSystem:
+        self.parents = parents
         H = self.hessian_entries()
         hs = HessianSystem(self.small, self.keys, self.names, self.betas, self.scaling, self.signs)
         for (a, b), (F, v, c0, note) in self.reduce_all(H, workers).items():
@@ -319,9 +394,12 @@ def _reduce_chunk(items):
     return builder.atoms[base:], reduced
 
 
-def build_hessian(small, scaling, workers: int | None = None) -> HessianSystem:
-    """The regular Hessian of the reduced loss of the family ``(d − Σ small, *small)``."""
-    return _HessianBuilder(small, scaling).build_hessian(workers)
+def build_hessian(small, scaling, workers: int | None = None, parents=None) -> HessianSystem:
+    """The regular Hessian of the reduced loss of the family ``(d − Σ small, *small)``.
+
+    ``parents`` (one per block, e.g. ``[0, 0, 0, 1]`` for type A's fine family) lets singleton
+    blocks with the same parent be permuted: one entry per orbit is reduced, the others renamed."""
+    return _HessianBuilder(small, scaling).build_hessian(workers, parents)
 
 
 _CACHE: dict = {}
@@ -334,9 +412,9 @@ def fine_hessian_system(p: int) -> HessianSystem:
     if p not in _CACHE:
         from .fixed_points import Family
 
-        small, _ = fine_parts(p)
+        small, parents = fine_parts(p)
         keys = Family((1000 - sum(small),) + small).param_keys
-        _CACHE[p] = build_hessian(small, _fine_scaling(p, keys))
+        _CACHE[p] = build_hessian(small, _fine_scaling(p, keys), parents=parents)
     return _CACHE[p]
 
 

@@ -86,6 +86,7 @@ class Asymptotics:
     method: str = "fit"  # "derived": params and loss from landscape.exact_series
     fit_params: dict = field(default_factory=dict)  # the fitted series when params are derived
     fit_loss: list = field(default_factory=list)
+    eigenvalue_limits: dict = None  # exact limits from the regular Hessian (landscape.regular_hessian)
 
 
 def _linear_parts(text):
@@ -353,8 +354,35 @@ def family_asymptotics(partition, order: int = 4, digits: int = 60, s0: float = 
             e, co, er = _fit(vals, ds, M)
             mult = _generic_multiplicity([(d, sp[key][1]) for d, sp in zip(ds, specs)])
             res.eigenvalues.append({"irrep": key[0], "rank": key[1], "multiplicity": mult,
-                                    "series": _terms(e, co, er, order)})
+                                    "series": _terms(e, co, er, order), "limit": "fitted"})
+    if method == "exact" and p in (1, 2):
+        _derive_limits(res, p)
     return res
+
+
+def _derive_limits(res: Asymptotics, p: int) -> None:
+    """Replace the leading coefficient of every eigenvalue series by its exact limit derived from
+    the regular Hessian (:func:`landscape.regular_hessian.eigenvalue_limits`) -- bounded
+    eigenvalues (``d^0``) and ``Θ(d)`` ones (``d^1``) -- matched to the fitted leading value to
+    20 digits; an eigenvalue whose fitted limit matches no derived one keeps ``limit: fitted``."""
+    import sympy
+
+    from .regular_hessian import eigenvalue_limits
+
+    lim = eigenvalue_limits(p)
+    res.eigenvalue_limits = {k: [{"exact": str(r), "value": mpmath.nstr(mpmath.mpf(str(sympy.N(r, 40))), 30),
+                                  "multiplicity_in_compression": m} for r, m in v] for k, v in lim.items()}
+    for e in res.eigenvalues:
+        t0 = e["series"][0]
+        pool = lim["bounded"] if t0.power == 0 else lim["linear"] if t0.power == 1 else []
+        with mpmath.workdps(40):
+            v = mpmath.mpf(t0.value)
+            for r, _ in pool:
+                rv = mpmath.mpf(str(sympy.N(r, 40)))
+                if abs(rv - v) <= mpmath.mpf(10) ** -20 * max(1, abs(rv)):
+                    e["series"][0] = Term(t0.power, mpmath.nstr(rv, 30), str(r))
+                    e["limit"] = "derived"
+                    break
 
 
 def _generic_multiplicity(points) -> str:
@@ -380,11 +408,14 @@ def to_json(res: Asymptotics) -> dict:
             "params": {k: [t.as_dict() for t in v] for k, v in res.params.items()},
             "loss": [t.as_dict() for t in res.loss],
             "eigenvalues": [{"irrep": e["irrep"], "rank": e["rank"], "multiplicity": e["multiplicity"],
+                             "limit": e.get("limit", "fitted"),
                              "series": [t.as_dict() for t in e["series"]]} for e in res.eigenvalues],
+            "eigenvalue_limits": res.eigenvalue_limits,
             "samples": res.samples,
             "method": ("params and loss derived order by order from the regular rescaled system "
-                       "(landscape.exact_series); eigenvalues by undetermined coefficients on Newton solutions "
-                       "at large d") if res.method == "derived" else
+                       "(landscape.exact_series); eigenvalue limits (d^0 and d^1 terms) derived exactly from the "
+                       "regular Hessian (landscape.regular_hessian.eigenvalue_limits), their higher terms by "
+                       "undetermined coefficients on Newton solutions at large d") if res.method == "derived" else
                       "undetermined coefficients on Newton solutions at large d",
             "fit": {"params": {k: [t.as_dict() for t in v] for k, v in res.fit_params.items()},
                     "loss": [t.as_dict() for t in res.fit_loss]} if res.fit_loss else None}
@@ -409,7 +440,8 @@ def to_text(res: Asymptotics) -> str:
     for k, v in res.params.items():
         lines.append(f"{k} = {_fmt(v)} + ...")
     for e in res.eigenvalues:
-        lines.append(f"eigenvalue {e['irrep']}#{e['rank']} (x{e['multiplicity']}) = {_fmt(e['series'])} + ...")
+        mark = " [limit derived]" if e.get("limit") == "derived" else ""
+        lines.append(f"eigenvalue {e['irrep']}#{e['rank']} (x{e['multiplicity']}) = {_fmt(e['series'])} + ...{mark}")
     return "\n".join(lines)
 
 

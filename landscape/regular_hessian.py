@@ -449,3 +449,62 @@ def split_quotient_system() -> RegularSystem:
         sysm.labels = ["split Rayleigh quotient R"]
         _CACHE["split"] = sysm
     return _CACHE["split"]
+
+
+def eigenvalue_limits(p: int) -> dict:
+    """Exact limits of the Hessian eigenvalues of ``Δ(S_{d−p}×S_p)`` as d → ∞ (cached).
+
+    The compression's eigenvalues λ solve ``det(M(s) − λ W(s)) = 0`` with ``M = T H T`` and
+    ``W = T D T``, D the orbit sizes (``W_a = s^{2t_a} |O_a|``: ``W_a → w_a`` on the small orbits,
+    ``W_a ~ s² w̃_a`` on the five (p = 1) large ones).  The polynomial is regular in s: at s = 0
+    its degree drops by the number of large orbits, so the bounded eigenvalues tend to the roots
+    of ``det(S − λ W_ss(0))``, S the Schur complement of the large block of ``M(0, β*)``, and the
+    others are ``λ = μ d + O(d^{1/2})`` with μ the roots of ``det(M_bb(0) − μ w̃)``.  Everything is
+    exact: ``M(0, β*)`` from the limit entries at the exact limit root (:mod:`landscape.exact_series`).
+
+    Returns
+    -------
+    dict
+        ``bounded`` and ``linear``: lists of ``(exact sympy expression, multiplicity in the
+        compression to Fix(G'))`` (the root of an irreducible factor of degree > 2 is given as a
+        ``CRootOf``).
+    """
+    key = ("limits", p)
+    if key in _CACHE:
+        return _CACHE[key]
+    from .exact_series import family_series
+    from .fixed_points import Family
+    from .regular_family import two_block_system
+
+    hs = fine_hessian_system(p)
+    sysm = two_block_system(p)
+    beta0 = coarse_to_fine(p, hs.keys, sysm.keys, family_series(p, 0).beta[0])
+    M0 = hs.limit_matrix().subs(dict(zip(hs.betas, beta0))).applyfunc(sympy.simplify)
+    small, _ = fine_parts(p)
+    q = sum(small)
+    d = sympy.Symbol("d")
+    big, rest, lead = [], [], {}
+    for a, (key_a, t) in enumerate(zip(hs.keys, hs.congruence)):
+        size = sympy.expand(sympy.interpolate([(n, Family((n - q,) + small).orbit_size(key_a)) for n in (20, 30, 40, 50)], d))
+        W = sympy.expand(S ** (2 * t) * size.subs(d, S ** -2))
+        e = min(_laurent(W))
+        lead[a] = _laurent(W)[e]
+        if e == 2:
+            big.append(a)
+        elif e == 0:
+            rest.append(a)
+        else:
+            raise InputError(f"orbit {hs.names[a]}: T D T ~ s^{e}, neither O(1) nor O(s^2)")
+    lam = sympy.Symbol("lambda")
+    Mbb, Mbs, Mss = M0.extract(big, big), M0.extract(big, rest), M0.extract(rest, rest)
+    schur = Mss - Mbs.T * Mbb.inv() * Mbs
+    out = {}
+    for name, A, idx in (("bounded", schur, rest), ("linear", Mbb, big)):
+        P = (sympy.diag(*[1 / lead[a] for a in idx]) * A).charpoly(lam).as_expr()
+        roots = []
+        for fac, mult in sympy.factor_list(sympy.simplify(P), lam)[1]:
+            for r in sympy.roots(sympy.Poly(fac, lam), multiple=True) or sympy.Poly(fac, lam).all_roots():
+                roots.append((sympy.simplify(r), mult))
+        out[name] = sorted(roots, key=lambda rm: float(rm[0]))
+    _CACHE[key] = out
+    return out

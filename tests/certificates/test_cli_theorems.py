@@ -78,6 +78,10 @@ def test_asymptotics_cli_json_and_latex(capsys):
     assert abs(float(sympy.sympify(lead["exact"])) - (0.5 - 2 / 3.141592653589793**2)) < 1e-15
     assert all(set(t) == {"power", "value", "exact"} for v in payload["params"].values() for t in v)
     assert all("series" in e and "irrep" in e for e in payload["eigenvalues"])
+    # every leading eigenvalue coefficient is the exact limit derived from the regular Hessian
+    assert all(e["limit"] == "derived" for e in payload["eigenvalues"])
+    lims = {sympy.sympify(x["exact"]) for x in payload["eigenvalue_limits"]["bounded"]}
+    assert lims == {(sympy.pi - 2) / (4 * sympy.pi), sympy.Rational(1, 4), (sympy.pi + 2) / (4 * sympy.pi)}
     code, out, _ = _run(capsys, "asymptotics", "--partition", "d-1,1", "--order", "0", "--format", "latex")
     assert code == 0 and "\\begin{align*}" in out
 

@@ -210,3 +210,27 @@ def test_symmetry_renaming_equals_direct_reduction():
         a, b = (h.hessian(s, beta, mp_ops(mpmath.mp)) for h in (sym, plain))
     n = len(keys)
     assert max(abs(a[i][j] - b[i][j]) / (1 + abs(b[i][j])) for i in range(n) for j in range(n)) < mpmath.mpf("1e-25")
+
+
+def test_eigenvalue_limits_against_the_closed_form_spectrum():
+    """The exact limits (Schur complement of M(0, β*), large block of M(0, β*)) against the
+    spectrum of the closed-form compression D^(-1/2) H D^(-1/2) at d = 10^6 (landscape.fixed_points,
+    orbit sizes from Family): 12 bounded eigenvalues -> (π−2)/(4π) x6, 1/4 x3, (π+2)/(4π) x3, and
+    5 eigenvalues ~ μ d with μ = 1/(2π), 1/4 x4; the errors are O(d^(-1/2))."""
+    from landscape.regular_hessian import eigenvalue_limits
+
+    lim = eigenvalue_limits(1)
+    bounded = [float(r) for r, m in lim["bounded"] for _ in range(m)]
+    linear = [float(r) for r, m in lim["linear"] for _ in range(m)]
+    assert len(bounded) == 12 and len(linear) == 5
+    d = 10 ** 6
+    with mpmath.workdps(30):
+        sysm, s, beta = _branch(1, d)
+        fam = Family((d - 3, 1, 1, 1))
+        H = reduced_hessian(fam, refine_params((d - 1, 1), sysm.params_at(s, beta)), mp_context(30))
+        sz = fam.orbit_sizes
+        C = np.array([[float(H[a, b] / mpmath.sqrt(sz[a] * sz[b])) for b in range(17)] for a in range(17)])
+    ev = np.linalg.eigvalsh(C)
+    assert np.max(np.abs(ev[:12] - np.array(bounded))) < 5e-3
+    assert np.max(np.abs(ev[12:] / d - np.array(linear))) < 5e-3
+    assert abs(float(lim["bounded"][0][0]) - (0.25 - 1 / (2 * np.pi))) < 1e-15

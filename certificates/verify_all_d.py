@@ -370,7 +370,7 @@ def check_tail_split(rec: dict, tail: dict) -> str:
     old = flint.ctx.prec
     flint.ctx.prec = _int(tail["precision_bits"], "tail.precision_bits")
     try:
-        one = {S_sym: [flint.arb(0)], **{bb: [flint.arb(0)] for bb in sq.betas}}
+        conds = _Cond(*[expr for expr, _ in sq.conditions])
         for i, (pc, sr) in enumerate(zip(pieces, rec["pieces"])):
             a, b = frac(pc["s_lo"]), frac(pc["s_hi"])
             sm = ball((a + b) / 2)
@@ -386,11 +386,10 @@ def check_tail_split(rec: dict, tail: dict) -> str:
                 S = ball(a + (b - a) * j / sub).union(ball(a + (b - a) * (j + 1) / sub))
                 box = [ci + ki * (S - sm) + ri for ci, ki, ri in zip(cb, kb, rad)]
                 env = {S_sym: S, **dict(zip(sq.betas, _fine_values(coarse_keys, box, fkeys, parent)))}
-                for expr, sg in sq.conditions:
-                    cond = tail_eval(_Cond(expr), env, one)[0].v
+                for cond, (expr, sg) in zip(tail_values(conds, env), sq.conditions):
                     if (sg > 0 and not cond > 0) or (sg < 0 and not cond < 0):
                         raise Invalid(f"piece {i}: the split rewriting's sign condition {expr} is not proved")
-                F = tail_eval(sq, env, one)[0].v
+                F = tail_values(sq, env)[0]
                 if not F < 0:
                     raise Invalid(f"piece {i}: the split quotient is not proved negative")
                 up = float(F.upper()) if up is None else max(up, float(F.upper()))
@@ -515,6 +514,78 @@ _FUNCS = {
 }
 
 
+def _program(sysm, inputs):
+    """The system as a straight-line program over value slots (inputs first), compiled once per
+    system object, input list and precision (kept on the object itself, never keyed by id):
+    ``(code, outputs)``, code entries ``("c", ball)``, ``("+"|"*", [slots])``, ``("^", slot, p, q)``
+    (b^(p/q), q in 1, 2), ``("f", kind, slot)``."""
+    import sympy
+
+    cache = sysm.__dict__.setdefault("_verifier_programs", {})
+    key = (len(sysm.atoms), len(sysm.equations), tuple(inputs), flint.ctx.prec)
+    if key in cache:
+        return cache[key]
+    index = {sym: i for i, sym in enumerate(inputs)}
+    code = []
+
+    def visit(e):
+        if e in index:
+            return index[e]
+        if e.is_Rational:
+            op = ("c", ball(Fraction(int(e.p), int(e.q))))
+        elif e is sympy.pi:
+            op = ("c", flint.arb.pi())
+        elif e.is_Add or e.is_Mul:
+            op = ("+" if e.is_Add else "*", [visit(a) for a in e.args])
+        elif e.is_Pow and e.exp.is_Rational and e.exp.q in (1, 2):
+            op = ("^", visit(e.base), int(e.exp.p), int(e.exp.q))
+        else:
+            raise Invalid(f"unexpected term {e} in the tail system")
+        code.append(op)
+        index[e] = len(inputs) + len(code) - 1
+        return index[e]
+
+    for sym, kind, arg in sysm.atoms:
+        code.append(("f", kind, visit(arg)))
+        index[sym] = len(inputs) + len(code) - 1
+    outs = [visit(e) for e in sysm.equations]
+    cache[key] = (code, outs)
+    return cache[key]
+
+
+def tail_values(sysm, env_values):
+    """Values only (balls) of the equations: the compiled program of :func:`_program`, the same
+    operations and enclosures as :func:`tail_eval` without derivatives."""
+    inputs = list(env_values)
+    code, outs = _program(sysm, inputs)
+    vals = [env_values[k] for k in inputs]
+    for op in code:
+        kind = op[0]
+        if kind == "+":
+            acc = vals[op[1][0]]
+            for i in op[1][1:]:
+                acc = acc + vals[i]
+        elif kind == "*":
+            acc = vals[op[1][0]]
+            for i in op[1][1:]:
+                acc = acc * vals[i]
+        elif kind == "c":
+            acc = op[1]
+        elif kind == "^":
+            b, p, q = vals[op[1]], op[2], op[3]
+            if q == 2:
+                b = _pos(b)
+            if p < 0:
+                b, p = _recip(b), -p
+            acc = b
+            for _ in range(p - 1):
+                acc = acc * b
+        else:
+            acc = _FUNCS[op[1]][0](vals[op[2]])
+        vals.append(acc)
+    return [vals[i] for i in outs]
+
+
 def tail_eval(sysm, env_values, grads):
     """F~ of the rebuilt system with balls: ``env_values`` maps s and the β symbols to balls,
     ``grads`` maps them to gradient lists (all of one length); returns the equation jets."""
@@ -559,15 +630,15 @@ def tail_eval(sysm, env_values, grads):
         a = ev(arg)
         f0, f1 = _FUNCS[kind]
         v = f0(a.v)
-        env[sym] = a.fn(v, f1(a.v, v))
+        env[sym] = a.fn(v, f1(a.v, v)) if a.g else _Jet(v, [])  # no derivative asked: skip f1
     return [ev(e) for e in sysm.equations]
 
 
 class _Cond:
-    """A polynomial condition as a one-equation system for :func:`tail_eval` (no atoms)."""
+    """Polynomial conditions as a system for :func:`tail_eval` / :func:`tail_values` (no atoms)."""
 
-    def __init__(self, expr):
-        self.atoms, self.equations = [], [expr]
+    def __init__(self, *exprs):
+        self.atoms, self.equations = [], list(exprs)
 
 
 def _tail_system(p):
@@ -779,7 +850,8 @@ def check_tail_hessian(rec: dict, tail: dict, p: int, sysm, prec: int) -> str:
     old = flint.ctx.prec
     flint.ctx.prec = prec
     try:
-        one = {S_sym: [flint.arb(0)], **{bb: [flint.arb(0)] for bb in hs.betas}}
+        rsys = hs.regular_system()
+        conds = _Cond(*[expr for expr, _ in hs.conditions])
         for i, (pc, hr) in enumerate(zip(pieces, rec["pieces"])):
             a, b = frac(pc["s_lo"]), frac(pc["s_hi"])
             sm = ball((a + b) / 2)
@@ -797,14 +869,13 @@ def check_tail_hessian(rec: dict, tail: dict, p: int, sysm, prec: int) -> str:
                 box = [ci + ki * (S - sm) + ri for ci, ki, ri in zip(cb, kb, rad)]
                 fbox = _fine_values(coarse_keys, box, fkeys, parent)
                 env = {S_sym: S, **dict(zip(hs.betas, fbox))}
-                for expr, sg in hs.conditions:
-                    cond = tail_eval(_Cond(expr), env, one)[0].v
+                for cond, (expr, sg) in zip(tail_values(conds, env), hs.conditions):
                     if (sg > 0 and not cond > 0) or (sg < 0 and not cond < 0):
                         raise Invalid(f"piece {i}: the Hessian rewriting's sign condition {expr} is not proved")
-                vals = tail_eval(hs.regular_system(), env, one)
+                vals = tail_values(rsys, env)
                 M = [[None] * n for _ in range(n)]
                 for (u, w), e, f in zip(hs.pairs, hs.exponents, vals):
-                    M[u][w] = M[w][u] = f.v * S ** e
+                    M[u][w] = M[w][u] = f * S ** e
                 Ma = flint.arb_mat(M)
                 est = float(np.linalg.eigvalsh(verifier.mids(Ma))[0])
                 if not est > 0:

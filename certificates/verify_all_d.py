@@ -302,6 +302,39 @@ def _split_reason(lo, hi, worst, phi=None, D=None):
 
 
 _SPLIT_TAIL_KEYS = {"method", "proved", "reason", "valuation", "pieces", "seconds"}
+_SPLIT_PIECE_KEYS = {"s_lo", "s_hi", "subpieces", "upper_bound_F", "upper_bound_R"}
+_HESSIAN_PIECE_KEYS = {"s_lo", "s_hi", "subpieces", "lower_bound", "estimate"}
+#: Largest total number of sub-pieces a tail's Hessian or split record may ask the verifier to check.
+MAX_SUBPIECES_TOTAL = 10 ** 4
+
+
+def _check_records(rec, keys, name):
+    """Piece records hold exactly ``keys``; sub-pieces 1..1000 each and at most
+    :data:`MAX_SUBPIECES_TOTAL` in all (checked before any work); ``seconds`` is a time."""
+    total = 0
+    for i, pr in enumerate(rec["pieces"]):
+        if not isinstance(pr, dict) or set(pr) != keys:
+            raise Invalid(f"{name}.pieces[{i}] must have exactly the keys {sorted(keys)}")
+        sub = _int(pr["subpieces"], f"{name}.pieces[{i}].subpieces")
+        if not 1 <= sub <= 1000:
+            raise Invalid(f"{name}: 1..1000 sub-pieces per piece")
+        total += sub
+    if total > MAX_SUBPIECES_TOTAL:
+        raise Invalid(f"{name}: {total} sub-pieces in all; at most {MAX_SUBPIECES_TOTAL}")
+    secs = rec.get("seconds")
+    if isinstance(secs, bool) or not isinstance(secs, (int, float)) or not secs >= 0:
+        raise Invalid(f"{name}.seconds must be a non-negative number")
+
+
+def _not_overstated(recorded, own: float, name: str, lower: bool) -> None:
+    """A recorded bound may be weaker than the one recomputed here, never stronger beyond the
+    difference of two independent enclosures (1e-6 relative); and within 1e-3 of it."""
+    if isinstance(recorded, bool) or not isinstance(recorded, (int, float)):
+        raise Invalid(f"{name}: not a number")
+    slack = 1e-6 * abs(own) + 1e-12
+    if (lower and recorded > own + slack) or (not lower and recorded < own - slack):
+        raise Invalid(f"{name}: recorded {recorded!r} is stronger than the bound recomputed here ({own!r})")
+    verifier.close(recorded, own, 1e-3, name, 1e-12)
 
 
 def _check_split_tail(art, text, lo, hi, plo, phi, finite, verdict, tail, lin):
@@ -361,6 +394,7 @@ def check_tail_split(rec: dict, tail: dict) -> str:
     if len(rec["pieces"]) != len(pieces) or any(a["s_lo"] != b["s_lo"] or a["s_hi"] != b["s_hi"]
                                                 for a, b in zip(rec["pieces"], pieces)):
         raise Invalid("the split pieces are not the tail's pieces")
+    _check_records(rec, _SPLIT_PIECE_KEYS, "tail.split")
     S_sym = sympy.Symbol("s", positive=True)
     _, parent, fkeys = _fine_keys_and_parent(1, max(D, 10))
     if [tuple(k) for k in fkeys] != [tuple(k) for k in sq.keys]:
@@ -378,10 +412,8 @@ def check_tail_split(rec: dict, tail: dict) -> str:
             kb = [ball(frac(x)) for x in pc["slope"]]
             rad = [flint.arb(0, ball(frac(x)).upper()) for x in pc["radius"]]
             sub = _int(sr["subpieces"], f"tail.split.pieces[{i}].subpieces")
-            if not 1 <= sub <= 1000:
-                raise Invalid("1..1000 split sub-pieces per piece")
             total += sub
-            up = None
+            up, up_R = None, None
             for j in range(sub):
                 S = ball(a + (b - a) * j / sub).union(ball(a + (b - a) * (j + 1) / sub))
                 box = [ci + ki * (S - sm) + ri for ci, ki, ri in zip(cb, kb, rad)]
@@ -393,7 +425,10 @@ def check_tail_split(rec: dict, tail: dict) -> str:
                 if not F < 0:
                     raise Invalid(f"piece {i}: the split quotient is not proved negative")
                 up = float(F.upper()) if up is None else max(up, float(F.upper()))
-            verifier.close(sr["upper_bound_F"], up, 1e-6, f"piece {i}: split upper bound", 1e-12)
+                R = S ** v * F
+                up_R = float(R.upper()) if up_R is None else max(up_R, float(R.upper()))
+            _not_overstated(sr["upper_bound_F"], up, f"piece {i}: split upper bound", lower=False)
+            _not_overstated(sr["upper_bound_R"], up_R, f"piece {i}: split upper bound of R", lower=False)
             worst = up if worst is None else max(worst, up)
         for d, beta in ((D, pieces[-1]["center"]), (10 ** 6, pieces[0]["center"])):
             s = ball(Fraction(1)) / ball(Fraction(d)).sqrt()
@@ -840,6 +875,7 @@ def check_tail_hessian(rec: dict, tail: dict, p: int, sysm, prec: int) -> str:
     if len(rec["pieces"]) != len(pieces) or any(a["s_lo"] != b["s_lo"] or a["s_hi"] != b["s_hi"]
                                                 for a, b in zip(rec["pieces"], pieces)):
         raise Invalid("the Hessian pieces are not the tail's pieces")
+    _check_records(rec, _HESSIAN_PIECE_KEYS, "tail.hessian")
     S_sym = sympy.Symbol("s", positive=True)
     n = len(hs.keys)
     _, parent, fkeys = _fine_keys_and_parent(p, max(D, 10))
@@ -858,10 +894,8 @@ def check_tail_hessian(rec: dict, tail: dict, p: int, sysm, prec: int) -> str:
             cb = [ball(frac(v)) for v in pc["center"]]
             kb = [ball(frac(v)) for v in pc["slope"]]
             rad = [flint.arb(0, ball(frac(x)).upper()) for x in pc["radius"]]
-            low = None
+            low, low_est = None, None
             sub = _int(hr["subpieces"], f"tail.hessian.pieces[{i}].subpieces")
-            if not 1 <= sub <= 1000:
-                raise Invalid("1..1000 Hessian sub-pieces per piece")
             total += sub
             for j in range(sub):
                 lo_j, hi_j = a + (b - a) * j / sub, a + (b - a) * (j + 1) / sub
@@ -893,7 +927,9 @@ def check_tail_hessian(rec: dict, tail: dict, p: int, sysm, prec: int) -> str:
                     raise Invalid(f"piece {i}, s in [{float(lo_j):.4g}, {float(hi_j):.4g}]: M = T H T is not "
                                   f"proved positive definite")
                 low = float(bound.lower()) if low is None else min(low, float(bound.lower()))
-            verifier.close(hr["lower_bound"], low, 0.5, f"piece {i}: Hessian lower bound", 1e-12)
+                low_est = est if low_est is None else min(low_est, est)
+            _not_overstated(hr["lower_bound"], low, f"piece {i}: Hessian lower bound", lower=True)
+            verifier.close(hr["estimate"], low_est, 1e-6, f"piece {i}: Hessian estimate", 1e-12)
             worst = low if worst is None else min(worst, low)
         c0 = [frac(v) for v in pieces[-1]["center"]]
         _spot_check_hessian(hs, p, D, c0, parent, fkeys)

@@ -89,7 +89,7 @@ def test_tail_hessian_can_fail():
     bad = copy.deepcopy(rec)
     bad["pieces"][0]["radius"] = ["1/2"] * len(bad["pieces"][0]["radius"])
     out = prove_tail_hessian(1, bad)
-    assert not out["proved"] and "not proved positive definite" in out["reason"] or "sign" in out["reason"]
+    assert not out["proved"] and ("not proved positive definite" in out["reason"] or "sign" in out["reason"])
     out = prove_tail_hessian(1, dict(rec, existence=False))
     assert not out["proved"] and "existence" in out["reason"]
 
@@ -124,6 +124,24 @@ def test_tampered_hessian_part_rejected(hart):
     a = copy.deepcopy(hart)
     a["tail"]["hessian"]["note"] = "extra"
     _rejected(a, "unknown keys")
+    # audit2's cosmetic findings: an overstated bound, a false estimate, an unchecked key, a negative
+    # time, an unbounded amount of work -- each re-sealed, each rejected
+    a = copy.deepcopy(hart)
+    a["tail"]["hessian"]["pieces"][1]["lower_bound"] *= 1.45
+    _rejected(a, "stronger")
+    a = copy.deepcopy(hart)
+    a["tail"]["hessian"]["pieces"][1]["estimate"] = -1.0
+    _rejected(a, "estimate")
+    a = copy.deepcopy(hart)
+    a["tail"]["hessian"]["pieces"][1]["note"] = "lambda_min < 0 here"
+    _rejected(a, "exactly the keys")
+    a = copy.deepcopy(hart)
+    a["tail"]["hessian"]["seconds"] = -5
+    _rejected(a, "seconds")
+    a = copy.deepcopy(hart)
+    for pr in a["tail"]["hessian"]["pieces"]:
+        pr["subpieces"] = 1000
+    _rejected(a, "at most")
 
 
 @pytest.mark.parametrize("d", [30, 120])
@@ -173,6 +191,9 @@ def test_split_saddle_for_every_d_verified_and_tampers_rejected():
     a = copy.deepcopy(art)
     a["tail"]["split"]["pieces"][0]["subpieces"] = 0
     _rejected(a, "sub-pieces")
+    a = copy.deepcopy(art)
+    a["tail"]["split"]["pieces"][2]["upper_bound_R"] = -1.0
+    _rejected(a, "stronger")
 
 
 def test_parallel_reduction_gives_the_same_system():

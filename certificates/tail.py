@@ -361,6 +361,19 @@ HESSIAN_SUBPIECES = 2
 MAX_SUBPIECES = 32
 
 
+def sub_boxes(pc: dict, sub: int):
+    """``(s_lo, s_hi, S, box)`` for ``sub`` equal sub-pieces of a tail piece record: S the ball of
+    the sub-piece, box the hull over S of the piece's Krawczyk boxes ``β̂(s) + [−r, r]``."""
+    lo, hi = Fraction(pc["s_lo"]), Fraction(pc["s_hi"])
+    sm = _arb_q((lo + hi) / 2)
+    c = [_arb_q(Fraction(v)) for v in pc["center"]]
+    k = [_arb_q(Fraction(v)) for v in pc["slope"]]
+    rad = [flint.arb(0, _arb_q(Fraction(v)).upper()) for v in pc["radius"]]
+    for a, b in pieces_for(hi - lo, sub):
+        S = _ball(lo + a, lo + b)
+        yield lo + a, lo + b, S, [ci + ki * (S - sm) + ri for ci, ki, ri in zip(c, k, rad)]
+
+
 def prove_tail_hessian(p: int, tail: dict, prec: int = 192, sub: int = HESSIAN_SUBPIECES) -> dict:
     """Positive definiteness of ``∇²L`` at the tail's critical points, for every s of every piece.
 
@@ -397,17 +410,10 @@ def prove_tail_hessian(p: int, tail: dict, prec: int = 192, sub: int = HESSIAN_S
     try:
         ops = arb_ops()
         for i, pc in enumerate(tail["pieces"] if ok else []):
-            lo, hi = Fraction(pc["s_lo"]), Fraction(pc["s_hi"])
-            sm = _arb_q((lo + hi) / 2)
-            c = [_arb_q(Fraction(v)) for v in pc["center"]]
-            k = [_arb_q(Fraction(v)) for v in pc["slope"]]
-            rad = [flint.arb(0, _arb_q(Fraction(v)).upper()) for v in pc["radius"]]
             n_sub = sub
             while True:  # n_sub equal sub-pieces; doubled (up to MAX_SUBPIECES) where the enclosure is too wide
                 worst, est, fail = None, None, None
-                for a, b in pieces_for(hi - lo, n_sub):
-                    S = _ball(lo + a, lo + b)
-                    box = [ci + ki * (S - sm) + ri for ci, ki, ri in zip(c, k, rad)]
+                for a, b, S, box in sub_boxes(pc, n_sub):
                     fbox = coarse_to_fine(p, hs.keys, sysm.keys, box)
                     if not conditions_hold(hs.regular_system(), S, fbox, ops):
                         fail = f"piece {i}: a sign condition of the Hessian rewriting fails on the box"
@@ -415,7 +421,7 @@ def prove_tail_hessian(p: int, tail: dict, prec: int = 192, sub: int = HESSIAN_S
                     M = np.array(hs.matrix(S, fbox, ops), dtype=object)
                     res = lambda_min_lower_bound(M)
                     if not res.get("proved"):
-                        fail = (f"s in [{float(lo + a):.4g}, {float(lo + b):.4g}]: M = T H T not proved positive "
+                        fail = (f"s in [{float(a):.4g}, {float(b):.4g}]: M = T H T not proved positive "
                                 f"definite ({res.get('reason', 'lower bound ' + str(res.get('lower_bound')))})")
                         break
                     worst = res["lower_bound"] if worst is None else min(worst, res["lower_bound"])
@@ -473,22 +479,15 @@ def prove_tail_split(tail: dict, prec: int = 192, sub: int = HESSIAN_SUBPIECES) 
     try:
         ops = arb_ops()
         for i, pc in enumerate(tail["pieces"] if ok else []):
-            lo, hi = Fraction(pc["s_lo"]), Fraction(pc["s_hi"])
-            sm = _arb_q((lo + hi) / 2)
-            c = [_arb_q(Fraction(x)) for x in pc["center"]]
-            k = [_arb_q(Fraction(x)) for x in pc["slope"]]
-            rad = [flint.arb(0, _arb_q(Fraction(x)).upper()) for x in pc["radius"]]
             up_F, up_R = None, None
-            for a, b in pieces_for(hi - lo, sub):
-                S = _ball(lo + a, lo + b)
-                box = [ci + ki * (S - sm) + ri for ci, ki, ri in zip(c, k, rad)]
+            for a, b, S, box in sub_boxes(pc, sub):
                 fbox = coarse_to_fine(1, sq.keys, sysm.keys, box)
                 if not conditions_hold(sq, S, fbox, ops):
                     ok, why = False, f"piece {i}: a sign condition of the rewriting fails on the box"
                     break
                 F = sq.evaluate(S, fbox, ops)[0]
                 if not F < 0:
-                    ok, why = False, (f"s in [{float(lo + a):.4g}, {float(lo + b):.4g}]: the split quotient is not "
+                    ok, why = False, (f"s in [{float(a):.4g}, {float(b):.4g}]: the split quotient is not "
                                       f"proved negative (F~ in [{float(F.lower()):.3g}, {float(F.upper()):.3g}])")
                     break
                 R = S ** v * F

@@ -308,6 +308,20 @@ _HESSIAN_PIECE_KEYS = {"s_lo", "s_hi", "subpieces", "lower_bound", "estimate"}
 MAX_SUBPIECES_TOTAL = 10 ** 4
 
 
+def _sub_boxes(pc, sub):
+    """``(s_lo, s_hi, S, box)`` per equal sub-piece of a tail piece: S the ball of the sub-piece (exact
+    rational ends), box the hull over S of the piece's recorded boxes ``centre + slope (s − s_m) ± r``."""
+    a, b = frac(pc["s_lo"]), frac(pc["s_hi"])
+    sm = ball((a + b) / 2)
+    cb = [ball(frac(v)) for v in pc["center"]]
+    kb = [ball(frac(v)) for v in pc["slope"]]
+    rad = [flint.arb(0, ball(frac(x)).upper()) for x in pc["radius"]]
+    for j in range(sub):
+        lo_j, hi_j = a + (b - a) * j / sub, a + (b - a) * (j + 1) / sub
+        S = ball(lo_j).union(ball(hi_j))
+        yield lo_j, hi_j, S, [ci + ki * (S - sm) + ri for ci, ki, ri in zip(cb, kb, rad)]
+
+
 def _check_records(rec, keys, name):
     """Piece records hold exactly ``keys``; sub-pieces 1..1000 each and at most
     :data:`MAX_SUBPIECES_TOTAL` in all (checked before any work); ``seconds`` is a time."""
@@ -406,17 +420,10 @@ def check_tail_split(rec: dict, tail: dict) -> str:
     try:
         conds = _Cond(*[expr for expr, _ in sq.conditions])
         for i, (pc, sr) in enumerate(zip(pieces, rec["pieces"])):
-            a, b = frac(pc["s_lo"]), frac(pc["s_hi"])
-            sm = ball((a + b) / 2)
-            cb = [ball(frac(x)) for x in pc["center"]]
-            kb = [ball(frac(x)) for x in pc["slope"]]
-            rad = [flint.arb(0, ball(frac(x)).upper()) for x in pc["radius"]]
             sub = _int(sr["subpieces"], f"tail.split.pieces[{i}].subpieces")
             total += sub
             up, up_R = None, None
-            for j in range(sub):
-                S = ball(a + (b - a) * j / sub).union(ball(a + (b - a) * (j + 1) / sub))
-                box = [ci + ki * (S - sm) + ri for ci, ki, ri in zip(cb, kb, rad)]
+            for _, _, S, box in _sub_boxes(pc, sub):
                 env = {S_sym: S, **dict(zip(sq.betas, _fine_values(coarse_keys, box, fkeys, parent)))}
                 for cond, (expr, sg) in zip(tail_values(conds, env), sq.conditions):
                     if (sg > 0 and not cond > 0) or (sg < 0 and not cond < 0):
@@ -889,18 +896,10 @@ def check_tail_hessian(rec: dict, tail: dict, p: int, sysm, prec: int) -> str:
         rsys = hs.regular_system()
         conds = _Cond(*[expr for expr, _ in hs.conditions])
         for i, (pc, hr) in enumerate(zip(pieces, rec["pieces"])):
-            a, b = frac(pc["s_lo"]), frac(pc["s_hi"])
-            sm = ball((a + b) / 2)
-            cb = [ball(frac(v)) for v in pc["center"]]
-            kb = [ball(frac(v)) for v in pc["slope"]]
-            rad = [flint.arb(0, ball(frac(x)).upper()) for x in pc["radius"]]
             low, low_est = None, None
             sub = _int(hr["subpieces"], f"tail.hessian.pieces[{i}].subpieces")
             total += sub
-            for j in range(sub):
-                lo_j, hi_j = a + (b - a) * j / sub, a + (b - a) * (j + 1) / sub
-                S = ball(lo_j).union(ball(hi_j))
-                box = [ci + ki * (S - sm) + ri for ci, ki, ri in zip(cb, kb, rad)]
+            for lo_j, hi_j, S, box in _sub_boxes(pc, sub):
                 fbox = _fine_values(coarse_keys, box, fkeys, parent)
                 env = {S_sym: S, **dict(zip(hs.betas, fbox))}
                 for cond, (expr, sg) in zip(tail_values(conds, env), hs.conditions):

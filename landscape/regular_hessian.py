@@ -132,21 +132,19 @@ class HessianSystem:
 
     def matrix(self, s, beta, ops):
         """``M(s, β)`` (nested lists, symmetric) in the number type of ``ops``."""
-        vals = self.regular_system().evaluate(s, beta, ops)
-        n = len(self.keys)
-        M = [[None] * n for _ in range(n)]
-        for (a, b), e, f in zip(self.pairs, self.exponents, vals):
-            M[a][b] = M[b][a] = f * s ** e if e else f
-        return M
+        return self._symmetric(s, beta, ops, self.exponents)
 
     def hessian(self, s, beta, ops):
         """``H(s, β) = ∇²_θ L_red`` itself (``s^{v_ab} F̃_ab``), for checks at finite d."""
+        return self._symmetric(s, beta, ops, self.valuations)
+
+    def _symmetric(self, s, beta, ops, powers):
         vals = self.regular_system().evaluate(s, beta, ops)
         n = len(self.keys)
-        H = [[None] * n for _ in range(n)]
-        for (a, b), v, f in zip(self.pairs, self.valuations, vals):
-            H[a][b] = H[b][a] = f * s ** v
-        return H
+        out = [[None] * n for _ in range(n)]
+        for (a, b), e, f in zip(self.pairs, powers, vals):
+            out[a][b] = out[b][a] = f * s ** e if e else f
+        return out
 
     def limit_matrix(self):
         """``M(0, β)`` as a sympy Matrix in β (entries with exponent 0; the others vanish at s = 0)."""

@@ -203,14 +203,11 @@ def krawczyk_piece(sysm, s_lo: Fraction, s_hi: Fraction, center, slope, prec: in
 
 def conditions_hold(sysm, S, box, ops) -> bool:
     """The rewriting's sign conditions (``⟨w, v⟩`` of the pairs with ρ → ±1 has that sign) over the box."""
-    for expr, sign in sysm.conditions:
-        saved = sysm.equations, sysm.atoms
-        try:
-            sysm.equations, sysm.atoms = [expr], []
-            val = sysm.evaluate(S, box, ops)[0]
-        finally:
-            sysm.equations, sysm.atoms = saved
-        if not _sign_ok(val, sign):
+    from landscape.regular_family import RegularSystem
+
+    for expr, sign in sysm.conditions:  # a one-equation shell: the system itself is never mutated
+        shell = RegularSystem(sysm.small, sysm.keys, sysm.names, sysm.betas, sysm.scaling, [], [expr], [0])
+        if not _sign_ok(shell.evaluate(S, box, ops)[0], sign):
             return False
     return True
 

@@ -558,13 +558,14 @@ _FUNCS = {
 
 def _program(sysm, inputs):
     """The system as a straight-line program over value slots (inputs first), compiled once per
-    system object, input list and precision (kept on the object itself, never keyed by id):
+    system content (its atoms and equations), input list and precision (kept on the object, never
+    keyed by id):
     ``(code, outputs)``, code entries ``("c", ball)``, ``("+"|"*", [slots])``, ``("^", slot, p, q)``
     (b^(p/q), q in 1, 2), ``("f", kind, slot)``."""
     import sympy
 
     cache = sysm.__dict__.setdefault("_verifier_programs", {})
-    key = (len(sysm.atoms), len(sysm.equations), tuple(inputs), flint.ctx.prec)
+    key = (tuple(a[0] for a in sysm.atoms), tuple(sysm.equations), tuple(inputs), flint.ctx.prec)  # by content
     if key in cache:
         return cache[key]
     index = {sym: i for i, sym in enumerate(inputs)}

@@ -207,10 +207,12 @@ def test_verifier_imports_no_producer_code():
     from certificates import verify_all_d
 
     allowed = {"__future__", "hashlib", "json", "math", "fractions", "flint", "numpy"}
-    # the all-d tail check rebuilds the exact regular system (sympy, landscape.regular_family) and
-    # re-derives everything numeric from it with its own ball code; the rebuilt system is
-    # spot-checked against the verifier's own reduced gradient (docs/theorems.md, trust base)
-    extra = {verifier: (set(), set()), verify_all_d: ({"sympy"}, {"landscape.regular_family"})}
+    # the all-d tail check rebuilds the exact regular systems (sympy, landscape.regular_family,
+    # landscape.regular_hessian) and re-derives everything numeric from them with its own ball code;
+    # the rebuilt systems are spot-checked against the verifier's own reduced gradient and Hessian
+    # jets (docs/theorems.md, trust base)
+    extra = {verifier: (set(), set()),
+             verify_all_d: ({"sympy"}, {"landscape.regular_family", "landscape.regular_hessian"})}
     for module, siblings in ((verifier, {"verify_all_d"}), (verify_all_d, {"verifier"})):
         also, project = extra[module]
         tree = ast.parse(inspect.getsource(module))

@@ -277,3 +277,17 @@ def test_verifier_compiled_values_equal_its_jet_evaluation():
     with mpmath.workdps(30):
         ref = rs.evaluate(s, coarse_to_fine(1, hs.keys, sysm.keys, beta), mp_ops(mpmath.mp))
     assert all(a.overlaps(flint.arb(mpmath.nstr(r, 25), "1e-15")) for a, r in zip(fast, ref))
+
+
+def test_failed_hessian_part_leaves_the_range_inconclusive(monkeypatch):
+    """When the tail's Hessian part is not proved, the range verdict is inconclusive with the
+    existence-only reason, no Hessian record or all-d statement is written, and verify agrees."""
+    import certificates.tail as tail
+
+    monkeypatch.setattr(tail, "prove_tail_hessian",
+                        lambda p, rec, prec=192: {"proved": False, "reason": "forced failure (test)"})
+    art = json.loads(json.dumps(certify_range("d-1,1", D, None, finite_tail=D)))
+    assert art["verdict"] == "inconclusive" and "Hessian not" in art["reason"]
+    assert "hessian" not in art["tail"] and art["all_d_statement"] is None
+    ok, verdict, reason = verify_range(art)
+    assert ok and verdict == "inconclusive", reason

@@ -44,7 +44,11 @@ its own stream, independent of the batch, chunk or worker that computes it.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -68,6 +72,10 @@ __all__ = [
     "train",
     "descend",
     "train_chunk",
+    "MAX_THREADS",
+    "available_threads",
+    "default_threads",
+    "check_threads",
     "MAX_K",
     "MAX_D",
     "MAX_RUNS",
@@ -414,19 +422,46 @@ def initial_weights(k: int, d: int, runs, seed: int = 0, std: float | None = Non
 
 
 _BLAS = []
+_BLAS_LOCK = threading.Lock()
+_BLAS_STATE = {"depth": 0, "limiter": None}
 
 
+@contextlib.contextmanager
 def _single_thread_blas():
     """A context in which BLAS/LAPACK run on one thread (threadpoolctl): the
     factorisation is then the same bit for bit in this process, a worker
     process or a Dask worker, and it does not spin threads on a loaded machine
     (measured: a 400 x 400 Cholesky took 0.4 s multi-threaded on 2 busy cores,
-    6 ms single-threaded).  The controller inspects the loaded libraries once."""
-    if not _BLAS:
-        from threadpoolctl import ThreadpoolController
+    6 ms single-threaded).  The controller inspects the loaded libraries once.
 
-        _BLAS.append(ThreadpoolController())
-    return _BLAS[0].limit(limits=1, user_api="blas")
+    The BLAS thread count is process-wide, and the trainer threads of
+    :func:`descend` (``threads > 1``) polish at the same time: the first entry
+    sets the limit, later ones (in any thread) only count, and the last exit
+    restores it (a count under a lock), so no factorisation runs with the limit
+    lifted.  threadpoolctl (>= 3.8) lets only the thread that set an OpenBLAS
+    limit change it again, so :func:`descend` enters here in its calling thread
+    before it starts its pool and leaves after the pool has stopped: the same
+    thread sets and restores.  (Were the last exit in another thread, the
+    restore would be ignored and BLAS would stay on one thread: never the
+    other way round.)"""
+    with _BLAS_LOCK:
+        if not _BLAS:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS.append(ThreadpoolController())
+        if _BLAS_STATE["depth"] == 0:
+            limiter = _BLAS[0].limit(limits=1, user_api="blas")
+            limiter.__enter__()
+            _BLAS_STATE["limiter"] = limiter
+        _BLAS_STATE["depth"] += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_STATE["depth"] -= 1
+            if _BLAS_STATE["depth"] == 0:
+                limiter, _BLAS_STATE["limiter"] = _BLAS_STATE["limiter"], None
+                limiter.__exit__(None, None, None)
 
 
 class NewtonPolish:
@@ -495,21 +530,151 @@ def _check_sizes(k, d, runs):
 TRAIN_BATCH_ENTRIES = 25_600
 
 
-def _sub_batches(runs: int, k: int, d: int):
+def _sub_batches(runs: int, k: int, d: int, threads: int = 1):
+    """Contiguous ``(lo, hi)`` run ranges of about :data:`TRAIN_BATCH_ENTRIES`
+    entries each -- and, with ``threads > 1``, at most ``⌈runs / threads⌉``
+    runs each, so that every thread gets work even when the batch is small."""
     size = max(1, TRAIN_BATCH_ENTRIES // (k * d))
+    if threads > 1:
+        size = min(size, -(-runs // threads))
     return [(lo, min(runs, lo + size)) for lo in range(0, runs, size)]
 
 
-def descend(objective, W0, **kwargs) -> DescentResult:
+#: Largest ``threads`` accepted by :func:`train` and :func:`descend` (a sanity
+#: bound: they may run on a Dask worker whose core count this process does
+#: not know).  :func:`run_experiment` and the CLI bound ``threads`` by the CPUs
+#: of this machine (:func:`check_threads`).
+MAX_THREADS = 256
+
+
+def available_threads() -> int:
+    """CPUs this process may run on (``os.sched_getaffinity`` where the
+    platform has it, else ``os.cpu_count()``; at least 1)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def check_threads(threads, limit: int | None = None, option: str = "threads") -> int:
+    """``threads`` if it is an integer in ``1..limit``, else ``InputError``
+    naming the limit.  Default limit: the CPUs of this machine
+    (``os.cpu_count()``; more threads than cores only adds switching)."""
+    machine = limit is None
+    limit = max(1, os.cpu_count() or 1) if machine else int(limit)
+    if isinstance(threads, bool) or not (isinstance(threads, (int, np.integer)) and 1 <= threads <= limit):
+        what = " (the CPUs of this machine)" if machine else ""
+        raise InputError(f"{option} must be an integer between 1 and {limit}{what}, got {threads}")
+    return int(threads)
+
+
+def default_threads(workers: int = 1, scheduler=None) -> int:
+    """Trainer threads per process when none is asked for: the CPUs available
+    divided among the ``workers`` local processes (``--workers 2`` on 2 cores
+    gives 1 thread each, not 4 busy threads on 2 cores); 1 on a Dask cluster,
+    whose workers already run ``threads_per_worker`` tasks at once on machines
+    whose core count this process does not know.  Results do not depend on
+    it (:func:`descend`)."""
+    if scheduler is not None:
+        return 1
+    return max(1, available_threads() // max(1, int(workers)))
+
+
+class _Cancelled(Exception):
+    """Raised inside a trainer thread once another thread failed or the caller
+    was interrupted (never escapes :func:`descend`)."""
+
+
+class _Cancellable:
+    """``objective`` with its ``__call__``, ``gradient`` and
+    ``gradient_and_norms`` (those it has) refusing to run once ``cancel`` is
+    set: a trainer thread then stops within one step (the trainer evaluates
+    the objective every step) instead of finishing its sub-batch."""
+
+    def __init__(self, objective, cancel: threading.Event):
+        self._objective = objective
+        self._cancel = cancel
+        for name in ("gradient", "gradient_and_norms"):
+            method = getattr(objective, name, None)
+            if method is not None:
+                setattr(self, name, self._guard(method))
+        if getattr(objective, "takes_active", False):
+            self.takes_active = True
+
+    def _guard(self, fn):
+        def call(*args, **kwargs):
+            if self._cancel.is_set():
+                raise _Cancelled
+            return fn(*args, **kwargs)
+        return call
+
+    def __call__(self, *args, **kwargs):
+        if self._cancel.is_set():
+            raise _Cancelled
+        return self._objective(*args, **kwargs)
+
+
+def descend(objective, W0, *, threads: int = 1, **kwargs) -> DescentResult:
     """:func:`landscape.descent.gradient_descent` on ``W0`` of shape ``(B, k, d)``
     in sub-batches of about :data:`TRAIN_BATCH_ENTRIES` entries, results
     concatenated in run order (identical to one call: no run depends on its
-    batch).  ``kwargs`` go to ``gradient_descent``."""
+    batch).  ``kwargs`` go to ``gradient_descent``.
+
+    ``threads > 1`` trains the sub-batches on a pool of that many threads
+    (``concurrent.futures.ThreadPoolExecutor``; each sub-batch then has at
+    most ``⌈B / threads⌉`` runs).  A run's arithmetic is the same whichever
+    thread computes it -- the compiled objective releases the GIL
+    (``nogil``), keeps its scratch per call and takes every sum in a fixed
+    order; the Newton polish runs LAPACK on one thread -- so the result is
+    bit for bit the one of ``threads = 1`` (tests/landscape/test_gd_threads.py).
+    The trainer's own per-step Python and numpy work holds the GIL, so the
+    speed-up is below ``threads`` (docs/benchmarks_gd.md, section 1).  The
+    objective must be safe to call from several threads
+    (:class:`PopulationObjective` and :class:`NewtonPolish` are); ``progress``
+    is called under a lock.  An error in one sub-batch, or Ctrl-C, stops the
+    other threads within one step and is raised (the first failing sub-batch
+    in run order, as with one thread)."""
     W0 = np.asarray(W0, dtype=float)
     if W0.ndim != 3:
         raise InputError(f"W0 must have shape (B, k, d), got {W0.shape}")
+    threads = check_threads(threads, MAX_THREADS)
     B, k, d = W0.shape
-    return _concat_results([gradient_descent(objective, W0[lo:hi], **kwargs) for lo, hi in _sub_batches(B, k, d)])
+    pieces = _sub_batches(B, k, d, threads)
+    if threads == 1 or len(pieces) == 1:
+        return _concat_results([gradient_descent(objective, W0[lo:hi], **kwargs) for lo, hi in pieces])
+    teacher = getattr(objective, "teacher", None)
+    if callable(teacher):
+        teacher(k, d)  # fill the objective's per-size cache once, before the threads read it
+    cancel = threading.Event()
+    guarded = _Cancellable(objective, cancel)
+    progress = kwargs.get("progress")
+    if progress is not None:
+        lock = threading.Lock()
+
+        def locked_progress(n):
+            with lock:
+                progress(n)
+
+        kwargs["progress"] = locked_progress
+    def piece(lo, hi):
+        if cancel.is_set():  # queued before the failure: not started
+            raise _Cancelled
+        return gradient_descent(guarded, W0[lo:hi], **kwargs)
+
+    # the BLAS limit is set and restored by this thread, around the pool's whole life (_single_thread_blas)
+    with _single_thread_blas():
+        pool = ThreadPoolExecutor(max_workers=min(threads, len(pieces)), thread_name_prefix="relu-landscape-gd")
+        futures = []
+        try:
+            for lo, hi in pieces:
+                futures.append(pool.submit(piece, lo, hi))
+            parts = [f.result() for f in futures]
+        except BaseException:
+            cancel.set()  # the running sub-batches stop at their next step, the queued ones never start
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+    return _concat_results(parts)
 
 
 def _concat_results(parts):
@@ -522,7 +687,7 @@ def _concat_results(parts):
 
 def train(k: int, d: int, runs: int, seed: int = 0, *, protocol: str = "sys21", step=None, tol=None,
           max_steps=None, init_scale: float = 1.0, V=None, polish: bool = True, first_run: int = 0,
-          progress=None, loss_tol: float | None = None, engine: str = "numba") -> DescentResult:
+          progress=None, loss_tol: float | None = None, engine: str = "numba", threads: int = 1) -> DescentResult:
     """GD from ``runs`` seeded random starts (runs ``first_run .. first_run+runs−1``).
 
     Parameters
@@ -548,6 +713,10 @@ def train(k: int, d: int, runs: int, seed: int = 0, *, protocol: str = "sys21", 
         The batched objective (:func:`population_objective`).  The runs go to
         the trainer in sub-batches of about :data:`TRAIN_BATCH_ENTRIES`
         entries (each run's trajectory does not depend on its batch).
+    threads : int
+        Sub-batches trained at once on this many threads (:func:`descend`;
+        ``1..MAX_THREADS``).  The result is bit for bit the same for every
+        value; only the wall-clock time changes.
 
     Returns
     -------
@@ -555,6 +724,7 @@ def train(k: int, d: int, runs: int, seed: int = 0, *, protocol: str = "sys21", 
         ``params`` has shape ``(runs, k, d)``.
     """
     _check_sizes(k, d, runs)
+    check_threads(threads, MAX_THREADS)
     proto = get_protocol(protocol)
     if not (np.isfinite(init_scale) and init_scale > 0):
         raise InputError(f"init scale must be positive, got {init_scale}")
@@ -569,6 +739,7 @@ def train(k: int, d: int, runs: int, seed: int = 0, *, protocol: str = "sys21", 
         polish=NewtonPolish(V) if polish else None,
         progress=progress,
         loss_tol=loss_tol,
+        threads=threads,
     )
 
 
@@ -577,7 +748,8 @@ def train_chunk(task: dict) -> dict:
     JSON-able record (the unit of work of :mod:`landscape.runs`).
 
     ``task`` keys: ``k, d, seed, first_run, runs`` and optionally ``protocol,
-    step, tol, max_steps, init_scale, polish, V, loss_tol, engine``.  The record has per-run
+    step, tol, max_steps, init_scale, polish, V, loss_tol, engine, threads``
+    (``threads`` changes only the speed, never the record).  The record has per-run
     lists ``run, W`` (nested lists, exact float repr), ``loss, grad_norm,
     steps, polish_steps, converged, diverged``.
     """
@@ -586,7 +758,7 @@ def train_chunk(task: dict) -> dict:
         protocol=task.get("protocol", "sys21"), step=task.get("step"), tol=task.get("tol"),
         max_steps=task.get("max_steps"), init_scale=task.get("init_scale", 1.0),
         V=task.get("V"), polish=task.get("polish", True), first_run=task["first_run"], loss_tol=task.get("loss_tol"),
-        engine=task.get("engine", "numba"),
+        engine=task.get("engine", "numba"), threads=task.get("threads", 1),
     )
     first = task["first_run"]
     return {
@@ -689,21 +861,40 @@ class Experiment:
 
 
 def run_experiment(experiment: Experiment, out, *, resume: bool = False, workers: int = 1, scheduler=None,
-                   progress=None) -> dict:
+                   progress=None, threads: int | None = None) -> dict:
     """Train every run of ``experiment``, streaming to ``out``; return the per-run arrays per size.
+
+    Parameters
+    ----------
+    experiment : Experiment
+        What to run (checked first: every bound before work).
+    out : path
+        JSON-lines results file (:mod:`landscape.runs`).
+    resume, workers, scheduler, progress
+        As in :func:`landscape.runs.run_tasks`.
+    threads : int, optional
+        Trainer threads in each process that trains a chunk (:func:`train`),
+        ``1..os.cpu_count()``; default :func:`default_threads` (the CPUs
+        available divided among ``workers``, 1 on a Dask cluster).  Not part
+        of the experiment's identity (:meth:`Experiment.meta`) and not written
+        to ``out``: the results are bit for bit the same for every value, so a
+        file is resumed with any thread count.
 
     Returns
     -------
     dict
         ``{(k, d): {"run", "W" (runs, k, d), "loss", "grad_norm", "steps",
         "polish_steps", "converged", "diverged"}}`` as numpy arrays sorted by run.
-        Identical for any ``chunk``, ``workers`` or ``scheduler`` (each run is
-        computed from its own seeded start by a batch-independent engine).
+        Identical for any ``chunk``, ``workers``, ``scheduler`` or ``threads``
+        (each run is computed from its own seeded start by a batch-independent
+        engine).
     """
-    from .runs import run_tasks
+    from .runs import Task, run_tasks
 
     experiment.check()
-    tasks = experiment.tasks()
+    threads = default_threads(workers, scheduler) if threads is None else check_threads(threads)
+    # threads goes into each task's payload only: the task keys and the file's meta stay the same
+    tasks = [Task(t.key, {**t.payload, "threads": threads}, t.weight) for t in experiment.tasks()]
     # the biggest sizes first: the longest tasks start early (better balance across workers)
     order = sorted(range(len(tasks)), key=lambda i: -tasks[i].payload["k"] * tasks[i].payload["d"])
     records = run_tasks(train_chunk, [tasks[i] for i in order], out=out, meta=experiment.meta(), resume=resume,

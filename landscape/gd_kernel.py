@@ -33,11 +33,15 @@ How it runs.  One loop per run: norms and unit rows, the Gram matrix of
 unit rows and the student–teacher cosines, the angles (one vectorised
 arccos/sqrt pass, then Kahan's formula where needed), then the gradient and,
 only when asked, the loss.  Per-run matrices keep the student index last,
-padded to a multiple of 8, so the inner loops are whole vectors.  No threads,
-no ``fastmath``: every sum is taken in a fixed sequential order, so a run's
-floating-point operations do not depend on the batch, the other runs, the
-process or the machine's thread count, and the same seed gives the same
-endpoints with any chunking, worker pool or Dask cluster.
+padded to a multiple of 8, so the inner loops are whole vectors.  No threads
+inside a call, no ``fastmath``: every sum is taken in a fixed sequential
+order, so a run's floating-point operations do not depend on the batch, the
+other runs, the process or the machine's thread count, and the same seed
+gives the same endpoints with any chunking, worker pool or Dask cluster.
+:func:`fused_population` releases the GIL (``nogil=True``) and keeps all its
+scratch per call, so several threads may call it at once on different runs
+(:func:`landscape.dynamics.descend` with ``threads > 1``): each run is
+still computed by the same sequence of operations.
 It differs from the numpy reference only in the order of the sums and in
 the arccos implementation (last-bit round-off; ``tests/landscape/test_gd_kernel.py`` bounds it by ``1e-13``
 relative).  Compiled on first use and cached on disk (``cache=True``).
@@ -481,7 +485,7 @@ def _carve(block, offset, rows, cols):
     return block[offset:end].reshape((rows, cols)), end + 8
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", nogil=True)
 def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, G, need_norms, gmax, gfro):
     """Loss (into ``L[b]``) and gradient (into ``G[b]``) of every run ``b`` of
     ``W``; with ``need_norms`` also the gradient's max-abs entry and Frobenius
@@ -490,7 +494,9 @@ def fused_population(ctx, W, V, VU, vnorm, alpha, beta, identity, need_loss, L, 
     ``V`` (n, d), its unit rows ``VU`` and norms ``vnorm``; ``identity`` means
     ``V = I_d`` (then the cosines are the entries of the unit rows and
     ``v_j = e_j`` is added by indexing).  ``L`` excludes the teacher–teacher
-    constant.  Returns ``-1``, or ``b * k + i`` for the first run ``b`` whose
+    constant.  Releases the GIL; every array it writes is either an argument
+    or allocated by the call, so concurrent calls on different outputs are
+    safe.  Returns ``-1``, or ``b * k + i`` for the first run ``b`` whose
     row ``i`` has a norm that is not ``> 0`` (zero or NaN): ``L``, ``G`` are
     then incomplete and the caller raises.
 

@@ -15,7 +15,8 @@ import re
 import shutil
 import tempfile
 
-from landscape.dynamics import MAX_D, MAX_K, PROTOCOLS, Experiment, get_protocol, run_experiment, summarise_size
+from landscape.dynamics import (MAX_D, MAX_K, PROTOCOLS, Experiment, default_threads, get_protocol, run_experiment,
+                                summarise_size)
 from landscape.io import atomic_save_figure
 
 from .common import FIGURE_SUFFIXES, Outcome, UsageError, add_progress_options, add_run_options, check_output_path
@@ -52,6 +53,10 @@ def register(sub) -> None:
     p.add_argument("--chunk", type=int, default=100, help="runs per task (results do not depend on it)")
     add_run_options(p, "JSON-lines file of the runs (one line per finished chunk; default: a temporary file)",
                     "continue an interrupted experiment's file")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="trainer threads per process, 1..the CPUs of this machine (default: the CPUs available "
+                   "divided among --workers; 1 with --scheduler). Results are bit for bit the same for every N, "
+                   "and --resume accepts any N")
     p.add_argument("--no-certify", dest="certify", action="store_false", help="skip the certificates")
     p.add_argument("--cert-dir", default=None, metavar="DIR",
                    help="certificate directory (default: <out>.certs, or gd-certificates without --out)")
@@ -130,6 +135,9 @@ def run_gd(args) -> Outcome:
         raise UsageError(f"--runs must be positive, got {args.runs}")
     if args.scheduler is None and not (1 <= args.workers <= 256):
         raise UsageError(f"--workers must be between 1 and 256, got {args.workers}")
+    cpus = max(1, os.cpu_count() or 1)
+    if args.threads is not None and not 1 <= args.threads <= cpus:
+        raise UsageError(f"--threads must be between 1 and {cpus} (the CPUs of this machine), got {args.threads}")
     if not 0 <= args.max_certify <= 10_000:
         raise UsageError(f"--max-certify must be between 0 and 10000, got {args.max_certify}")
     if not 64 <= args.prec <= 4096:
@@ -143,6 +151,7 @@ def run_gd(args) -> Outcome:
                             tol=args.tol, max_steps=args.max_steps, init_scale=args.init_scale,
                             polish=args.polish, chunk=args.chunk, loss_tol=args.loss_tol).check()  # every bound, before work
 
+    threads = default_threads(args.workers, args.scheduler) if args.threads is None else args.threads
     tmpdir = None
     out = args.resume or args.out
     if out is None:
@@ -150,7 +159,7 @@ def run_gd(args) -> Outcome:
         out = os.path.join(tmpdir, "runs.jsonl")
     try:
         results = run_experiment(experiment, out, resume=args.resume is not None, workers=args.workers,
-                                 scheduler=args.scheduler, progress=args.progress)
+                                 scheduler=args.scheduler, progress=args.progress, threads=threads)
     finally:
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
@@ -192,6 +201,7 @@ def run_gd(args) -> Outcome:
         "protocol_description": proto.description,
         "protocol_source": proto.source,
         "seed": experiment.seed,
+        "threads": threads,
         "sizes": summaries if len(summaries) > 1 else None,
         "results": None if tmpdir else out,
         "certificates": cert_root,
@@ -221,8 +231,8 @@ def _families_text(fams, limit=6):
 def summary_text(summaries, experiment, payload) -> str:
     proto = get_protocol(experiment.protocol)
     lines = [f"gradient descent, protocol {proto.name}: {proto.description}",
-             f"{experiment.runs} runs per size, seed {experiment.seed}; spurious fraction = spurious / converged, "
-             "95% Wilson interval",
+             f"{experiment.runs} runs per size, seed {experiment.seed}, {payload['threads']} trainer thread(s) per "
+             "process; spurious fraction = spurious / converged, 95% Wilson interval",
              f"{'k':>4} {'d':>4} {'conv':>6} {'global':>6} {'spur':>6} {'unconv':>6} {'fraction':>9} "
              f"{'95% CI':>17}  families"]
     for s in summaries:

@@ -13,10 +13,17 @@ Run (writes docs/benchmarks_gd.md):
    the published experiment's code).  The three are measured in the same
    process, interleaved over several rounds (loop, numpy, numba, loop, ...),
    and the median of the rounds is reported, so a change of machine load
-   hits all three alike.  The numba compile/cache-load time of the first call
-   is reported too.
-2. Runs per second of the SYS21 protocol at k = d = 10: one process,
-   2 worker processes, a Dask LocalCluster of 2 worker processes.
+   hits all three alike: CPU seconds of the process, i.e. per core.  In the
+   same rounds, wall-clock seconds of the per-run loop (one thread) and of
+   the compiled engine with 1 and 2 trainer threads (``descend(...,
+   threads=2)``: two sub-batches trained at once in one process, results bit
+   for bit those of one thread): the 2-core figure, only meaningful on an
+   otherwise idle machine (the load average is printed before and after; a
+   warning line if it exceeds 1.2).  The numba compile/cache-load time of
+   the first call is reported too.
+2. Runs per second of the SYS21 protocol at k = d = 10: one process (1 and
+   2 trainer threads), 2 worker processes, a Dask LocalCluster of 2 worker
+   processes (one thread each).
 4. Where a compiled step goes at k = d = 10 and 20 (section ``phases``):
    the compiled objective alone on a batch of 64 runs, split into its
    phases by a copy of :func:`landscape.gd_kernel.fused_population` that
@@ -29,6 +36,16 @@ Run (writes docs/benchmarks_gd.md):
    reproduction and measured at k = 30, 40, 50 (a few full runs each),
    seconds per run-step measured up to k = 100, power laws fitted, summed
    over k.
+5. Threading variants (section ``threads``), wall clock at k = d = 10, 20,
+   500 runs, every run active: the trainer's sub-batches (at most
+   ``⌈runs / threads⌉`` runs each) on 2 threads -- what ``threads=2`` does --,
+   2 threads each training one half of the batch in a single trainer call,
+   and the objective's runs split over 2 numba ``prange`` threads inside
+   each call with the trainer itself on one thread (a copy of the objective
+   that calls the package's compiled loop on two halves of the batch;
+   bit-identical too, checked).  Then the whole SYS21 protocol (runs stop at
+   different steps, so the threads' loads differ): k = d = 8..16, 100 runs
+   each in chunks of 100, 1 vs 2 threads.
 
 The machine has 2 cores shared with other jobs: the load average is printed
 with every table; ratios measured in the same run are the meaningful numbers.
@@ -74,12 +91,29 @@ def loop_steps_per_second(k, steps):
     return steps / (clock() - t)
 
 
-def batched_steps_per_second(k, runs, steps, engine="numba"):
+def loop_steps_per_second_wall(k, steps):
+    """:func:`loop_steps_per_second` by the wall clock."""
+    W = initial_weights(k, k, 1, seed=0)[0]
+    eta = 5.0 / k
+    t = time.perf_counter()
+    for _ in range(steps):
+        W = W - eta * loop_gradient(W)
+    return steps / (time.perf_counter() - t)
+
+
+def batched_steps_per_second(k, runs, steps, engine="numba", threads=1, wall=False, objective=None, result=None):
+    """Run-steps per second of :func:`descend` (CPU seconds of the process, or
+    the wall clock with ``wall``); ``result``, a list, receives the
+    :class:`DescentResult`."""
     W0 = initial_weights(k, k, runs, seed=0)
-    t = clock()
-    res = descend(population_objective(engine=engine), W0, step=5.0 / k, tol=0.0, max_steps=steps)
-    dt = clock() - t
+    objective = population_objective(engine=engine) if objective is None else objective
+    timer = time.perf_counter if wall else clock
+    t = timer()
+    res = descend(objective, W0, step=5.0 / k, tol=0.0, max_steps=steps, threads=threads)
+    dt = timer() - t
     assert (res.steps == steps).all()
+    if result is not None:
+        result.append(res)
     return runs * steps / dt
 
 
@@ -103,27 +137,70 @@ def first_call_seconds():
     return float(out.stdout.strip().splitlines()[-1])
 
 
+#: Above this 1-minute load average the wall-clock (2-core) figures are flagged as disturbed.
+QUIET_LOAD = 1.2
+
+
+def load_warning():
+    """A line saying the machine was not quiet, or "" (1-minute load average <= QUIET_LOAD)."""
+    try:
+        one = os.getloadavg()[0]
+    except OSError:
+        return ""
+    if one <= QUIET_LOAD:
+        return ""
+    return (f"**Warning: load average {one:.2f} > {QUIET_LOAD}: other jobs held cores during this run, so the "
+            "wall-clock (2-core) figures below understate the 2-thread engine; re-run on a quiet machine.**")
+
+
 def section_steps(quick, lines):
     rounds = 3 if quick else 7
+    steps, loop_steps = (4, 300) if quick else (20, 1500)
+    start_load, start_warning = load(), load_warning()
     lines += ["## 1. GD steps per second (one step = one gradient + update of one run)", "",
-              f"{load()}", "",
-              f"CPU seconds of this process (time.process_time); median of {rounds} interleaved rounds "
-              "(loop, numpy engine, numba engine in turn).", "",
+              f"{start_load}", "",
+              f"CPU seconds of this process (time.process_time), i.e. per core; median of {rounds} interleaved "
+              "rounds (loop, numpy engine, numba engine, then the wall-clock measurements of table 1b, in turn).",
+              "",
               "| k = d | per-run loop (steps/s) | numpy objective, 500 runs (run-steps/s) | ratio | "
               "numba objective, 500 runs (run-steps/s) | ratio |",
               "| ---: | ---: | ---: | ---: | ---: | ---: |"]
     population_objective()(np.eye(3)[None])  # compile / load the cache outside the timings
-    measured = {}
+    measured, walls, same = {}, {}, {}
     for k in (10, 20):
-        loop, ref, fused = [], [], []
+        loop, ref, fused, loop_w, one_w, two_w = [], [], [], [], [], []
         for _ in range(rounds):
-            loop.append(loop_steps_per_second(k, 300 if quick else 1500))
-            ref.append(batched_steps_per_second(k, 500, 4 if quick else 20, engine="numpy"))
-            fused.append(batched_steps_per_second(k, 500, 4 if quick else 20))
+            loop.append(loop_steps_per_second(k, loop_steps))
+            ref.append(batched_steps_per_second(k, 500, steps, engine="numpy"))
+            fused.append(batched_steps_per_second(k, 500, steps))
+            loop_w.append(loop_steps_per_second_wall(k, loop_steps))
+            res = []
+            one_w.append(batched_steps_per_second(k, 500, steps, wall=True, result=res))
+            two_w.append(batched_steps_per_second(k, 500, steps, threads=2, wall=True, result=res))
+            same[k] = same.get(k, True) and all(np.array_equal(getattr(res[0], f), getattr(res[1], f)) for f in
+                                                ("params", "loss", "grad_norm", "grad_fro", "steps"))
         lo, rf, fu = (float(np.median(x)) for x in (loop, ref, fused))
         lines.append(f"| {k} | {lo:,.0f} | {rf:,.0f} | {rf / lo:.1f}x | {fu:,.0f} | {fu / lo:.1f}x |")
         print(lines[-1], file=sys.stderr)
         measured[k] = (lo, fu)
+        walls[k] = tuple(float(np.median(x)) for x in (loop_w, one_w, two_w))
+    end_warning = load_warning()
+    lines += ["", "### 1b. The same by the wall clock: the engine on 2 threads (2 cores) against the per-run loop "
+              "(1 thread)", "",
+              f"Wall-clock seconds (time.perf_counter), median of the same {rounds} rounds; at start {start_load}, "
+              f"at end {load()}. The 2-thread engine uses two cores, the loop one: the last-but-one ratio is "
+              "the 2-core speed-up over the loop, not a per-core speed-up (that is table 1).", ""]
+    for w in dict.fromkeys(x for x in (start_warning, end_warning) if x):
+        lines += [w, ""]
+    lines += ["| k = d | per-run loop, wall (steps/s) | numba, 1 thread, wall (run-steps/s) | "
+              "numba, 2 threads, wall (run-steps/s) | 2 threads / loop | 2 threads / 1 thread | "
+              "2 threads bit-identical to 1 |",
+              "| ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for k in (10, 20):
+        lw, one, two = walls[k]
+        lines.append(f"| {k} | {lw:,.0f} | {one:,.0f} | {two:,.0f} | **{two / lw:.1f}x** | {two / one:.2f}x | "
+                     f"{same[k]} |")
+        print(lines[-1], file=sys.stderr)
     lines += ["", f"First compiled call in a fresh process (import numba + load the on-disk cache): "
               f"{first_call_seconds():.2f} s; {load()}", ""]
     return measured
@@ -276,11 +353,16 @@ def section_engines(quick, lines):
     k, runs = 10, (40 if quick else 200)
     exp = Experiment(sizes=((k, k),), runs=runs, seed=0, chunk=max(1, runs // 8))
     lines += [f"## 2. Runs per second, SYS21 protocol, k = d = {k}, {runs} runs in chunks of {exp.chunk}", "",
-              f"{load()}", "", "| engine | wall time (s) | runs/s | same endpoints as 1 process |",
+              f"{load()}", ""]
+    warning = load_warning()
+    lines += [warning, ""] if warning else []
+    lines += ["| engine | wall time (s) | runs/s | same endpoints as 1 process |",
               "| --- | ---: | ---: | --- |"]
     ref = None
     with tempfile.TemporaryDirectory() as tmp:
-        for name, kw in (("1 process", dict(workers=1)), ("2 worker processes", dict(workers=2))):
+        for name, kw in (("1 process, 1 thread", dict(workers=1, threads=1)),
+                         ("1 process, 2 threads", dict(workers=1, threads=2)),
+                         ("2 worker processes (1 thread each)", dict(workers=2, threads=1))):
             t = time.perf_counter()
             res = run_experiment(exp, os.path.join(tmp, name + ".jsonl"), progress=False, **kw)
             dt = time.perf_counter() - t
@@ -293,13 +375,128 @@ def section_engines(quick, lines):
             res = run_experiment(exp, os.path.join(tmp, "dask.jsonl"), progress=False,
                                  scheduler=cluster.scheduler_address)
             dt = time.perf_counter() - t
-        lines.append(f"| Dask LocalCluster, 2 worker processes | {dt:.2f} | {runs / dt:.1f} | "
+        lines.append(f"| Dask LocalCluster, 2 worker processes (1 thread each) | {dt:.2f} | {runs / dt:.1f} | "
                      f"{bool(np.array_equal(res[(k, k)]['W'], ref))} |")
         print(lines[-1], file=sys.stderr)
     lines.append("")
 
 
-def mean_steps_from(path):
+def halves_objective():
+    """The package's objective whose ``gradient_and_norms`` splits the runs of
+    each call into two halves computed at once on two numba ``prange``
+    threads (each half by the package's compiled loop, on a contiguous copy:
+    the same per-run operations); the trainer around it stays on one thread.
+    Compiled here, without the on-disk cache."""
+    import numba
+
+    from landscape.dynamics import PopulationObjective
+    from landscape.gd_kernel import _CTX, fused_population
+
+    @numba.njit(parallel=True, error_model="numpy")
+    def fused_halves(ctx, W, V, VU, vnorm, alpha, beta, identity, G, gmax, gfro):
+        B = W.shape[0]
+        bad = np.full(2, -1, dtype=np.int64)
+        for c in numba.prange(2):
+            lo = c * B // 2
+            hi = (c + 1) * B // 2
+            if hi > lo:
+                Wc = W[lo:hi].copy()
+                Lc = np.empty(hi - lo)
+                Gc = np.empty_like(Wc)
+                mc = np.empty(hi - lo)
+                fc = np.empty(hi - lo)
+                r = fused_population(ctx, Wc, V, VU, vnorm, alpha, beta, identity, False, Lc, Gc, True, mc, fc)
+                bad[c] = r if r < 0 else lo * W.shape[1] + r
+                G[lo:hi] = Gc
+                gmax[lo:hi] = mc
+                gfro[lo:hi] = fc
+        return bad
+
+    class Halves(PopulationObjective):
+        def gradient_and_norms(self, W):
+            W = np.ascontiguousarray(W, dtype=float)
+            V, vnorm, VU, alpha, beta, const, identity = self.teacher(*W.shape[1:])
+            G, gmax, gfro = np.empty_like(W), np.empty(W.shape[0]), np.empty(W.shape[0])
+            if (fused_halves(_CTX, W, V, VU, vnorm, alpha, beta, identity, G, gmax, gfro) >= 0).any():
+                raise RuntimeError("a zero row (not expected in this benchmark)")
+            return G, gmax, gfro
+
+    obj = Halves()
+    obj.gradient_and_norms(initial_weights(3, 3, 2, seed=0))  # compile outside the timings
+    return obj
+
+
+def section_threads(quick, lines):
+    """Section 5: which way of using two cores is fastest (wall clock), and the whole protocol."""
+    import landscape.dynamics as dyn
+
+    rounds = 3 if quick else 5
+    steps = 4 if quick else 20
+    lines += ["## 5. Threading variants (wall clock, 2 cores)", "", f"{load()}", ""]
+    warning = load_warning()
+    lines += [warning, ""] if warning else []
+    lines += [f"500 runs, {steps} steps each, every run active; wall-clock run-steps/s, median of {rounds} "
+              "interleaved rounds; \"same\": endpoints, losses and norms bit for bit those of 1 thread.", "",
+              "| variant | k = 10 | same | k = 20 | same |", "| --- | ---: | --- | ---: | --- |"]
+    halves = halves_objective()
+    default_entries = dyn.TRAIN_BATCH_ENTRIES
+
+    def halves_in_threads(k):  # two trainer calls of 250 runs each, one per thread
+        dyn.TRAIN_BATCH_ENTRIES = 10 ** 9
+        try:
+            return batched_steps_per_second(k, 500, steps, threads=2, wall=True, result=res)
+        finally:
+            dyn.TRAIN_BATCH_ENTRIES = default_entries
+
+    variants = [
+        ("1 thread (trainer sub-batches of 25 600 entries)",
+         lambda k: batched_steps_per_second(k, 500, steps, wall=True, result=res)),
+        ("`threads=2`: the sub-batches on 2 threads (what the package does)",
+         lambda k: batched_steps_per_second(k, 500, steps, threads=2, wall=True, result=res)),
+        ("2 threads, each one trainer call on half of the batch", halves_in_threads),
+        ("1 trainer thread, the objective's runs on 2 numba prange threads",
+         lambda k: batched_steps_per_second(k, 500, steps, wall=True, objective=halves, result=res)),
+    ]
+    table = {}
+    for k in (10, 20):
+        times = {name: [] for name, _ in variants}
+        same = {name: True for name, _ in variants}
+        for _ in range(rounds):
+            ref = None
+            for name, fn in variants:
+                res = []
+                times[name].append(fn(k))
+                ref = res[0] if ref is None else ref
+                same[name] &= all(np.array_equal(getattr(ref, f), getattr(res[0], f))
+                                  for f in ("params", "loss", "grad_norm", "grad_fro", "steps"))
+        table[k] = {name: (float(np.median(times[name])), same[name]) for name, _ in variants}
+    for name, _ in variants:
+        (a, sa), (b, sb) = table[10][name], table[20][name]
+        lines.append(f"| {name} | {a:,.0f} | {sa} | {b:,.0f} | {sb} |")
+        print(lines[-1], file=sys.stderr)
+    # the whole protocol: runs stop at different steps, the last runs of a chunk run alone
+    sizes = tuple((k, k) for k in ((8, 12) if quick else range(8, 17)))
+    runs = 20 if quick else 100
+    exp = Experiment(sizes=sizes, runs=runs, seed=0, chunk=100)
+    lines += ["", f"The SYS21 protocol in full (Newton polish on), k = d = {sizes[0][0]}..{sizes[-1][0]}, {runs} runs "
+              "each, chunks of 100 runs, one process; wall seconds:", ""]
+    walls, ref = {}, None
+    with tempfile.TemporaryDirectory() as tmp:
+        for threads in (1, 2, 1, 2):
+            t = time.perf_counter()
+            res = run_experiment(exp, os.path.join(tmp, f"t{threads}-{len(walls)}.jsonl"), progress=False,
+                                 threads=threads)
+            walls.setdefault(threads, []).append(time.perf_counter() - t)
+            W = np.concatenate([res[s]["W"].ravel() for s in sizes])
+            steps_all = np.concatenate([res[s]["steps"] for s in sizes])
+            ref = (W, steps_all) if ref is None else ref
+            assert np.array_equal(W, ref[0]) and np.array_equal(steps_all, ref[1]), "threads changed a result"
+    one, two = min(walls[1]), min(walls[2])
+    lines += [f"1 thread {one:.2f} s, 2 threads {two:.2f} s (best of 2 each, alternated): {one / two:.2f}x; "
+              f"identical endpoints and step counts; {load()}", ""]
+    print(lines[-2], file=sys.stderr)
+    return table
+
     """Mean GD steps per run for each k = d in a results file of the reproduction."""
     from landscape.runs import read_records
 
@@ -375,7 +572,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     ap.add_argument("--out", default=None, help="markdown output (default: stdout)")
-    ap.add_argument("--skip", default="", help="comma list of sections to skip: steps,phases,engines,extrapolation")
+    ap.add_argument("--skip", default="",
+                    help="comma list of sections to skip: steps,threads,phases,engines,extrapolation")
     ap.add_argument("--steps-from", default="/tmp/relu-landscape-gd/gd_k=n+0_seed2021.jsonl",
                     help="results file of docs/reproduction/reproduce_gd.py --offset 0 (mean steps per k)")
     args = ap.parse_args(argv)
@@ -389,6 +587,8 @@ def main(argv=None):
     measured = None
     if "steps" not in skip:
         measured = section_steps(args.quick, lines)
+    if "threads" not in skip:
+        section_threads(args.quick, lines)
     if "engines" not in skip:
         section_engines(args.quick, lines)
     if "extrapolation" not in skip:

@@ -137,20 +137,68 @@ def first_call_seconds():
     return float(out.stdout.strip().splitlines()[-1])
 
 
-#: Above this 1-minute load average the wall-clock (2-core) figures are flagged as disturbed.
+#: Above this 1-minute load average before a section, or this many cores used by
+#: other processes during it, the wall-clock (2-core) figures are flagged as disturbed.
 QUIET_LOAD = 1.2
+QUIET_OTHER_CORES = 0.2
 
 
 def load_warning():
-    """A line saying the machine was not quiet, or "" (1-minute load average <= QUIET_LOAD)."""
+    """A line saying the machine was not quiet, or "" (1-minute load average <= QUIET_LOAD).
+    Meant before a section: during one, the load average counts this benchmark's own threads."""
     try:
         one = os.getloadavg()[0]
     except OSError:
         return ""
     if one <= QUIET_LOAD:
         return ""
-    return (f"**Warning: load average {one:.2f} > {QUIET_LOAD}: other jobs held cores during this run, so the "
-            "wall-clock (2-core) figures below understate the 2-thread engine; re-run on a quiet machine.**")
+    return (f"**Warning: load average {one:.2f} > {QUIET_LOAD} before this section: other jobs held cores, so "
+            "the wall-clock (2-core) figures below understate the 2-thread engine; re-run on a quiet machine.**")
+
+
+def _busy_seconds():
+    """CPU seconds the whole machine has been busy (``/proc/stat``: user, nice,
+    system, irq, softirq, steal), or None off Linux."""
+    try:
+        with open("/proc/stat") as fh:
+            f = [int(x) for x in fh.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / os.sysconf("SC_CLK_TCK")
+
+
+class OtherJobs:
+    """Cores used on average by every other process while the ``with`` block
+    runs: (machine busy CPU seconds − this process's and its reaped children's
+    CPU seconds) / wall seconds.  Unlike the load average it does not count
+    this benchmark's own threads."""
+
+    def __init__(self, note: str = ""):
+        self.note = note
+
+    def __enter__(self):
+        self.cores = None
+        self._t, self._busy, self._own = time.perf_counter(), _busy_seconds(), sum(os.times()[:4])
+        return self
+
+    def __exit__(self, *exc):
+        busy = _busy_seconds()
+        if busy is not None and self._busy is not None:
+            wall = time.perf_counter() - self._t
+            self.cores = max(0.0, (busy - self._busy - (sum(os.times()[:4]) - self._own)) / wall)
+        return False
+
+    def lines(self):
+        """The measurement, and a warning above QUIET_OTHER_CORES."""
+        if self.cores is None:
+            return ["Other processes' CPU use during this section: n/a (no /proc/stat).", ""]
+        out = [f"Other processes used {self.cores:.2f} cores on average during this section (/proc/stat, this "
+               f"process excluded{self.note}).", ""]
+        if self.cores > QUIET_OTHER_CORES:
+            out += [f"**Warning: other jobs used {self.cores:.2f} > {QUIET_OTHER_CORES} cores during the "
+                    "measurement: the wall-clock (2-core) figures understate the 2-thread engine; re-run on a "
+                    "quiet machine.**", ""]
+        return out
 
 
 def section_steps(quick, lines):
@@ -167,31 +215,19 @@ def section_steps(quick, lines):
               "| ---: | ---: | ---: | ---: | ---: | ---: |"]
     population_objective()(np.eye(3)[None])  # compile / load the cache outside the timings
     measured, walls, same = {}, {}, {}
-    for k in (10, 20):
-        loop, ref, fused, loop_w, one_w, two_w = [], [], [], [], [], []
-        for _ in range(rounds):
-            loop.append(loop_steps_per_second(k, loop_steps))
-            ref.append(batched_steps_per_second(k, 500, steps, engine="numpy"))
-            fused.append(batched_steps_per_second(k, 500, steps))
-            loop_w.append(loop_steps_per_second_wall(k, loop_steps))
-            res = []
-            one_w.append(batched_steps_per_second(k, 500, steps, wall=True, result=res))
-            two_w.append(batched_steps_per_second(k, 500, steps, threads=2, wall=True, result=res))
-            same[k] = same.get(k, True) and all(np.array_equal(getattr(res[0], f), getattr(res[1], f)) for f in
-                                                ("params", "loss", "grad_norm", "grad_fro", "steps"))
-        lo, rf, fu = (float(np.median(x)) for x in (loop, ref, fused))
-        lines.append(f"| {k} | {lo:,.0f} | {rf:,.0f} | {rf / lo:.1f}x | {fu:,.0f} | {fu / lo:.1f}x |")
-        print(lines[-1], file=sys.stderr)
-        measured[k] = (lo, fu)
-        walls[k] = tuple(float(np.median(x)) for x in (loop_w, one_w, two_w))
-    end_warning = load_warning()
+    with OtherJobs() as others:
+        for k in (10, 20):
+            measured[k], walls[k], same[k] = _steps_rounds(k, rounds, steps, loop_steps)
+            lo, rf, fu = measured[k]
+            lines.append(f"| {k} | {lo:,.0f} | {rf:,.0f} | {rf / lo:.1f}x | {fu:,.0f} | {fu / lo:.1f}x |")
+            print(lines[-1], file=sys.stderr)
     lines += ["", "### 1b. The same by the wall clock: the engine on 2 threads (2 cores) against the per-run loop "
               "(1 thread)", "",
-              f"Wall-clock seconds (time.perf_counter), median of the same {rounds} rounds; at start {start_load}, "
-              f"at end {load()}. The 2-thread engine uses two cores, the loop one: the last-but-one ratio is "
-              "the 2-core speed-up over the loop, not a per-core speed-up (that is table 1).", ""]
-    for w in dict.fromkeys(x for x in (start_warning, end_warning) if x):
-        lines += [w, ""]
+              f"Wall-clock seconds (time.perf_counter), median of the same {rounds} rounds; {start_load} before the "
+              "section. The 2-thread engine uses two cores, the loop one: the column \"2 threads / loop\" is the "
+              "2-core speed-up over the loop, not a per-core speed-up (that is table 1).", ""]
+    lines += [start_warning, ""] if start_warning else []
+    lines += others.lines()
     lines += ["| k = d | per-run loop, wall (steps/s) | numba, 1 thread, wall (run-steps/s) | "
               "numba, 2 threads, wall (run-steps/s) | 2 threads / loop | 2 threads / 1 thread | "
               "2 threads bit-identical to 1 |",
@@ -203,7 +239,26 @@ def section_steps(quick, lines):
         print(lines[-1], file=sys.stderr)
     lines += ["", f"First compiled call in a fresh process (import numba + load the on-disk cache): "
               f"{first_call_seconds():.2f} s; {load()}", ""]
-    return measured
+    return {k: (measured[k][0], measured[k][2]) for k in measured}
+
+
+def _steps_rounds(k, rounds, steps, loop_steps):
+    """Section 1's interleaved rounds at one k: medians of (loop, numpy, numba) by CPU time, of (loop,
+    numba 1 thread, numba 2 threads) by the wall clock, and whether 2 threads gave 1 thread's results."""
+    loop, ref, fused, loop_w, one_w, two_w = [], [], [], [], [], []
+    same = True
+    for _ in range(rounds):
+        loop.append(loop_steps_per_second(k, loop_steps))
+        ref.append(batched_steps_per_second(k, 500, steps, engine="numpy"))
+        fused.append(batched_steps_per_second(k, 500, steps))
+        loop_w.append(loop_steps_per_second_wall(k, loop_steps))
+        res = []
+        one_w.append(batched_steps_per_second(k, 500, steps, wall=True, result=res))
+        two_w.append(batched_steps_per_second(k, 500, steps, threads=2, wall=True, result=res))
+        same = same and all(np.array_equal(getattr(res[0], f), getattr(res[1], f))
+                            for f in ("params", "loss", "grad_norm", "grad_fro", "steps"))
+    med = [float(np.median(x)) for x in (loop, ref, fused, loop_w, one_w, two_w)]
+    return tuple(med[:3]), tuple(med[3:]), same
 
 
 def phase_kernel(directory):
@@ -353,12 +408,13 @@ def section_engines(quick, lines):
     k, runs = 10, (40 if quick else 200)
     exp = Experiment(sizes=((k, k),), runs=runs, seed=0, chunk=max(1, runs // 8))
     lines += [f"## 2. Runs per second, SYS21 protocol, k = d = {k}, {runs} runs in chunks of {exp.chunk}", "",
-              f"{load()}", ""]
+              f"{load()} before the section", ""]
     warning = load_warning()
     lines += [warning, ""] if warning else []
     lines += ["| engine | wall time (s) | runs/s | same endpoints as 1 process |",
               "| --- | ---: | ---: | --- |"]
     ref = None
+    meter = OtherJobs("; this count includes the section's own worker processes and Dask cluster").__enter__()
     with tempfile.TemporaryDirectory() as tmp:
         for name, kw in (("1 process, 1 thread", dict(workers=1, threads=1)),
                          ("1 process, 2 threads", dict(workers=1, threads=2)),
@@ -378,7 +434,9 @@ def section_engines(quick, lines):
         lines.append(f"| Dask LocalCluster, 2 worker processes (1 thread each) | {dt:.2f} | {runs / dt:.1f} | "
                      f"{bool(np.array_equal(res[(k, k)]['W'], ref))} |")
         print(lines[-1], file=sys.stderr)
+    meter.__exit__(None, None, None)
     lines.append("")
+    lines += meter.lines()
 
 
 def halves_objective():
@@ -432,9 +490,10 @@ def section_threads(quick, lines):
 
     rounds = 3 if quick else 5
     steps = 4 if quick else 20
-    lines += ["## 5. Threading variants (wall clock, 2 cores)", "", f"{load()}", ""]
+    lines += ["## 5. Threading variants (wall clock, 2 cores)", "", f"{load()} before the section", ""]
     warning = load_warning()
     lines += [warning, ""] if warning else []
+    meter = OtherJobs().__enter__()
     lines += [f"500 runs, {steps} steps each, every run active; wall-clock run-steps/s, median of {rounds} "
               "interleaved rounds; \"same\": endpoints, losses and norms bit for bit those of 1 thread.", "",
               "| variant | k = 10 | same | k = 20 | same |", "| --- | ---: | --- | ---: | --- |"]
@@ -493,10 +552,14 @@ def section_threads(quick, lines):
             assert np.array_equal(W, ref[0]) and np.array_equal(steps_all, ref[1]), "threads changed a result"
     one, two = min(walls[1]), min(walls[2])
     lines += [f"1 thread {one:.2f} s, 2 threads {two:.2f} s (best of 2 each, alternated): {one / two:.2f}x; "
-              f"identical endpoints and step counts; {load()}", ""]
+              "identical endpoints and step counts.", ""]
     print(lines[-2], file=sys.stderr)
+    meter.__exit__(None, None, None)
+    lines += meter.lines()
     return table
 
+
+def mean_steps_from(path):
     """Mean GD steps per run for each k = d in a results file of the reproduction."""
     from landscape.runs import read_records
 

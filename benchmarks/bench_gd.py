@@ -212,7 +212,7 @@ class OtherJobs:
             return ["Other processes' CPU use during this section: n/a (no /proc/stat).", ""]
         out = [f"Other processes used {self.cores:.2f} cores on average during this section (/proc/stat, this "
                f"process excluded{self.note}).", ""]
-        if self.cores > QUIET_OTHER_CORES:
+        if self.cores > QUIET_OTHER_CORES and not self.note:  # a note: the count includes our own workers
             out += [f"**Warning: other jobs used {self.cores:.2f} > {QUIET_OTHER_CORES} cores during the "
                     "measurement: the wall-clock (2-core) figures understate the 2-thread engine; re-run on a "
                     "quiet machine.**", ""]

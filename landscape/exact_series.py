@@ -30,14 +30,14 @@ from dataclasses import dataclass
 import sympy
 
 from .errors import InputError
+from .pi_field import PI, PiField
 from .regular_family import S, asinc_coefficients, two_block_system
 
 __all__ = ["family_series", "FamilySeries", "MAX_SERIES_ORDER"]
 
 #: Largest order in s computed (each order is one evaluation of the program on series).
-MAX_SERIES_ORDER = 8
+MAX_SERIES_ORDER = 30
 
-PI = sympy.Symbol("PI", positive=True)
 
 
 @dataclass
@@ -50,6 +50,8 @@ class FamilySeries:
     scaling: list
     beta: list
     loss: list = None  # coefficients of s^m of L (exact), m = 0..order
+    field: object = None  # the coefficient field (landscape.pi_field.PiField)
+    beta_field: list = None  # beta[j][t] as elements of ``field``
 
     def param_terms(self, t: int):
         """``[(power of d, exact coefficient)]`` of parameter t: ``θ = c + Σ_j β_j d^{−(k+j)/2}``."""
@@ -114,17 +116,17 @@ class _Ser:
         power = _Ser(self.K, [self.K.one] + [self.K.zero] * (n - 1))
         for k in range(start, start + n):
             q = co[k]
-            out = out + _Ser(self.K, [self.K.from_sympy(sympy.Rational(q.numerator, q.denominator)) * v
-                                      for v in power.c])
+            out = out + _Ser(self.K, [v * q for v in power.c])
             power = power * x2
         return out
 
 
 def _field(sysm):
+    """``Q(π)``, or ``Q(√2)(π)`` when √2 occurs in the system (:class:`landscape.pi_field.PiField`:
+    FLINT's exact gcd; sympy's own fraction field gave up at type A's order 7)."""
     has_sqrt2 = any(e.has(sympy.sqrt(2)) for e in sysm.equations) or any(a.has(sympy.sqrt(2))
                                                                          for _, _, a in sysm.atoms)
-    base = sympy.QQ.algebraic_field(sympy.sqrt(2)) if has_sqrt2 else sympy.QQ
-    return base.frac_field(PI)
+    return PiField(sqrt2=has_sqrt2)
 
 
 def _evaluate(sysm, K, n, beta_series):
@@ -136,9 +138,7 @@ def _evaluate(sysm, K, n, beta_series):
     def const(v):
         return _Ser(K, [v] + [K.zero] * (n - 1))
 
-    def ev(e):
-        if e in env:
-            return env[e]
+    def ev_tree(e):
         if e in memo:
             return memo[e]
         if e.is_Rational or e.is_Pow and e.base.is_Rational and e.exp.is_Rational:
@@ -163,10 +163,22 @@ def _evaluate(sysm, K, n, beta_series):
         memo[e] = out
         return out
 
-    for sym, kind, arg in sysm.atoms:
+    atoms = {sym: (kind, arg) for sym, kind, arg in sysm.atoms}
+
+    def atom(sym):  # evaluated when first met: a subset of the equations needs only its atoms
+        kind, arg = atoms[sym]
         a = ev(arg)
         env[sym] = {"sqrt": a.sqrt, "inv": a.inv, "asinc": lambda: a.compose_even(0),
                     "asinc2": lambda: a.compose_even(1), "def": lambda: a}[kind]()
+        return env[sym]
+
+    def ev(e):
+        if e in env:
+            return env[e]
+        if e in atoms:
+            return atom(e)
+        return ev_tree(e)
+
     return [ev(e) for e in sysm.equations]
 
 
@@ -203,17 +215,16 @@ def family_series(p: int, order: int = 3) -> FamilySeries:
     J0 = J0.subs(dict(zip(sysm.betas, beta0)))
     if sympy.simplify(J0.det()) == 0:
         raise InputError("the limit Jacobian is singular: the branch is not regular at s = 0")
-    Jinv = J0.inv()
-    rows = [beta0]
+    Jinv = [[K.from_sympy(v) for v in row] for row in J0.inv().tolist()]
+    nb = len(sysm.betas)
+    rows = [[K.from_sympy(v) for v in beta0]]
     n = order + 1
     for m in range(1, n):
-        ser = [_Ser(K, [K.from_sympy(rows[j][t].subs(sympy.pi, PI)) for j in range(m)] + [K.zero] * (n - m))
-               for t in range(len(sysm.betas))]
+        ser = [_Ser(K, [rows[j][t] for j in range(m)] + [K.zero] * (n - m)) for t in range(nb)]
         F = _evaluate(sysm, K, m + 1, [_Ser(K, x.c[:m + 1]) for x in ser])
-        r = sympy.Matrix([K.to_sympy(f.c[m]).subs(PI, sympy.pi) for f in F])
-        rows.append([sympy.simplify(v) for v in -Jinv * r])
-    ser = [_Ser(K, [K.from_sympy(rows[j][t].subs(sympy.pi, PI)) for j in range(n)])
-           for t in range(len(sysm.betas))]
+        r = [f.c[m] for f in F]
+        rows.append([-sum((Jinv[i][j] * r[j] for j in range(nb)), K.zero) for i in range(nb)])
+    ser = [_Ser(K, [rows[j][t] for j in range(n)]) for t in range(nb)]
     eqs = sysm.equations
     try:
         sysm.equations = [sysm.loss]
@@ -221,6 +232,6 @@ def family_series(p: int, order: int = 3) -> FamilySeries:
     finally:
         sysm.equations = eqs
     shift = sysm.loss_valuation
-    loss = [sympy.Integer(0)] * min(n, max(0, shift)) + [sympy.simplify(K.to_sympy(c).subs(PI, sympy.pi))
-                                                         for c in Ls.c]
-    return FamilySeries(p, order, sysm.names, sysm.scaling, rows, loss[:n])
+    loss = [sympy.Integer(0)] * min(n, max(0, shift)) + [K.to_sympy(c) for c in Ls.c]
+    exact_rows = [beta0] + [[K.to_sympy(v) for v in row] for row in rows[1:]]
+    return FamilySeries(p, order, sysm.names, sysm.scaling, exact_rows, loss[:n], K, rows)

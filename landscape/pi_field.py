@@ -44,7 +44,8 @@ def _poly(v) -> flint.fmpq_poly:
 
 
 class QPi:
-    """``num/den`` in ``Q(π)``: ``gcd = 1``, ``den`` monic (so equal elements are equal pairs)."""
+    """``num/den`` in ``Q(π)``; products and quotients are reduced (``gcd = 1``, ``den`` monic),
+    sums are not (:meth:`reduced` gives the canonical form)."""
 
     __slots__ = ("num", "den")
 
@@ -76,11 +77,17 @@ class QPi:
         return NotImplemented
 
     def __add__(self, o):
+        # a sum over one denominator is left unreduced (no gcd; its degree does not grow): the
+        # next product or quotient reduces it, and equality cross-multiplies
         o = self._lift(o)
         if o is NotImplemented:
             return o
+        if not o.num:
+            return self
+        if not self.num:
+            return o
         if self.den == o.den:
-            return QPi(self.num + o.num, self.den)
+            return QPi(self.num + o.num, self.den, canonical=True)
         return QPi(self.num * o.den + o.num * self.den, self.den * o.den)
 
     __radd__ = __add__
@@ -128,10 +135,15 @@ class QPi:
         o = self._lift(o)
         if o is NotImplemented:
             return False
-        return self.num == o.num and self.den == o.den
+        return self.num * o.den == o.num * self.den
+
+    def reduced(self) -> "QPi":
+        """The canonical form (``gcd(num, den) = 1``, ``den`` monic)."""
+        return QPi(self.num, self.den)
 
     def __hash__(self):
-        return hash((str(self.num), str(self.den)))
+        r = self.reduced()
+        return hash((str(r.num), str(r.den)))
 
     def __repr__(self):
         return f"({self.num})/({self.den})"
@@ -221,6 +233,8 @@ def _qpi_from_sympy(expr) -> QPi:
 
 
 def _qpi_to_sympy(x: QPi, symbol):
+    x = x.reduced()
+
     def conv(p):
         return sum((sympy.Rational(int(c.p), int(c.q)) * symbol ** i for i, c in enumerate(p.coeffs())),
                    sympy.Integer(0))

@@ -32,7 +32,10 @@ rescaled system of :mod:`landscape.regular_family` order by order in s
 the closed form of every reported coefficient (rational functions of π) and
 ``value`` its decimal value.  The fit below is kept as the independent
 oracle (``fit_params``, ``fit_loss``; compared in the tests to ≥ 20 digits).
-Eigenvalues are still fitted.
+So are the eigenvalue series: :mod:`landscape.eigen_series` derives them from the isotypic
+pencils of the regular Hessian (exact coefficients; degenerate limits resolved by
+Newton–Puiseux), and each replaces the fitted series it matches (``series_method``), the fit
+kept in ``fit_series``.
 
 Exact forms of fitted coefficients: each is compared with ``mpmath.identify`` against
 ``π``, ``1/π``, ``1/π²``, ``√2`` (PSLQ); a match is reported in ``exact`` only
@@ -87,6 +90,7 @@ class Asymptotics:
     fit_params: dict = field(default_factory=dict)  # the fitted series when params are derived
     fit_loss: list = field(default_factory=list)
     eigenvalue_limits: dict = None  # exact limits from the regular Hessian (landscape.regular_hessian)
+    eigen_note: str | None = None  # why eigenvalue series stayed fitted, if they did
 
 
 def _linear_parts(text):
@@ -357,7 +361,48 @@ def family_asymptotics(partition, order: int = 4, digits: int = 60, s0: float = 
                                     "series": _terms(e, co, er, order), "limit": "fitted"})
     if method == "exact" and p in (1, 2):
         _derive_limits(res, p)
+        _derive_eigenvalue_series(res, p, order)
     return res
+
+
+def _derive_eigenvalue_series(res: Asymptotics, p: int, order: int) -> None:
+    """Replace every fitted eigenvalue series by its derived one
+    (:func:`landscape.eigen_series.eigenvalue_series`: exact coefficients), matched by irrep, leading
+    power and value at the largest sample d (to 20 digits); the fit is kept in ``fit_series``.  An
+    eigenvalue without a match keeps its fitted series (``series_method: fitted``) -- and if the
+    derivation fails as a whole, the reason is recorded in ``res.eigen_note``."""
+    import sympy
+
+    from .eigen_series import eigenvalue_series
+
+    try:
+        branches = eigenvalue_series(p, order)
+    except (InputError, ArithmeticError) as exc:
+        res.eigen_note = f"eigenvalue series fitted: the derivation stopped ({exc})"
+        return
+    d_top = mpmath.mpf(res.samples[-1]) if res.samples else mpmath.mpf(10) ** 10
+    used = set()
+    with mpmath.workdps(50):
+        for e in res.eigenvalues:
+            fit_val = evaluate_series(e["series"], d_top)
+            best = None
+            for n, b in enumerate(branches):
+                if n in used or b.irrep != e["irrep"] or b.power != e["series"][0].power:
+                    continue
+                val = sum(mpmath.mpf(str(sympy.N(c, 50))) * d_top ** (mpmath.mpf(b.power) - mpmath.mpf(j) / 2)
+                          for j, c in enumerate(b.coefficients))
+                if abs(val - fit_val) <= mpmath.mpf(10) ** -20 * max(1, abs(val)):
+                    best = n
+                    break
+            if best is None:
+                e["series_method"] = "fitted"
+                continue
+            used.add(best)
+            b = branches[best]
+            e["fit_series"] = e["series"]
+            e["series"] = [Term(b.power - j / 2, mpmath.nstr(mpmath.mpf(str(sympy.N(c, 45))), 30), str(c))
+                           for j, c in enumerate(b.coefficients) if c != 0]
+            e["series_method"] = "derived"
 
 
 def _derive_limits(res: Asymptotics, p: int) -> None:
@@ -408,14 +453,18 @@ def to_json(res: Asymptotics) -> dict:
             "params": {k: [t.as_dict() for t in v] for k, v in res.params.items()},
             "loss": [t.as_dict() for t in res.loss],
             "eigenvalues": [{"irrep": e["irrep"], "rank": e["rank"], "multiplicity": e["multiplicity"],
-                             "limit": e.get("limit", "fitted"),
-                             "series": [t.as_dict() for t in e["series"]]} for e in res.eigenvalues],
+                             "limit": e.get("limit", "fitted"), "series_method": e.get("series_method", "fitted"),
+                             "series": [t.as_dict() for t in e["series"]],
+                             "fit_series": [t.as_dict() for t in e["fit_series"]] if "fit_series" in e else None}
+                            for e in res.eigenvalues],
+            "eigen_note": res.eigen_note,
             "eigenvalue_limits": res.eigenvalue_limits,
             "samples": res.samples,
             "method": ("params and loss derived order by order from the regular rescaled system "
                        "(landscape.exact_series); eigenvalue limits (d^0 and d^1 terms) derived exactly from the "
-                       "regular Hessian (landscape.regular_hessian.eigenvalue_limits), their higher terms by "
-                       "undetermined coefficients on Newton solutions at large d") if res.method == "derived" else
+                       "regular Hessian (landscape.regular_hessian.eigenvalue_limits) and every eigenvalue series "
+                       "derived from its isotypic pencil (landscape.eigen_series; series_method per eigenvalue, "
+                       "the fit kept in fit_series)") if res.method == "derived" else
                       "undetermined coefficients on Newton solutions at large d",
             "fit": {"params": {k: [t.as_dict() for t in v] for k, v in res.fit_params.items()},
                     "loss": [t.as_dict() for t in res.fit_loss]} if res.fit_loss else None}
@@ -440,7 +489,8 @@ def to_text(res: Asymptotics) -> str:
     for k, v in res.params.items():
         lines.append(f"{k} = {_fmt(v)} + ...")
     for e in res.eigenvalues:
-        mark = " [limit derived]" if e.get("limit") == "derived" else ""
+        mark = " [series derived]" if e.get("series_method") == "derived" else \
+            " [limit derived]" if e.get("limit") == "derived" else ""
         lines.append(f"eigenvalue {e['irrep']}#{e['rank']} (x{e['multiplicity']}) = {_fmt(e['series'])} + ...{mark}")
     return "\n".join(lines)
 

@@ -61,6 +61,9 @@ __all__ = ["Branch", "eigenvalue_series", "MAX_EXTRA_TERMS", "Laurent"]
 #: Largest number of series terms computed beyond the requested order before giving up.
 MAX_EXTRA_TERMS = 24
 
+_RESULTS: dict = {}  # (p, order) -> branches, per process
+_HESSIANS: dict = {}  # p -> (terms, K, H, D), per process
+
 
 class NeedPrecision(Exception):
     """More series terms are needed to decide a valuation or a coefficient."""
@@ -607,12 +610,15 @@ def eigenvalue_series(p: int, order: int = 2) -> list[Branch]:
         raise InputError(f"eigenvalue series are derived for p = 1, 2, got {p}")
     if not 0 <= order <= 6:
         raise InputError(f"order must be between 0 and 6, got {order}")
+    if (p, order) in _RESULTS:
+        return list(_RESULTS[(p, order)])
     parts = isotypic_parts(p)
     extra = 16
     last = None
     while extra <= MAX_EXTRA_TERMS:
         try:
-            return _series(p, order, parts, order + extra)
+            _RESULTS[(p, order)] = _series(p, order, parts, max(order, 1) + extra)
+            return list(_RESULTS[(p, order)])
         except NeedPrecision as exc:
             last = exc
             extra += 8
@@ -669,8 +675,18 @@ def _hessian_series(p: int, n: int):
     return K, H, Dg
 
 
+def _cached_hessian_series(p: int, n: int):
+    """:func:`_hessian_series`, reusing (truncated) a longer one computed in this process."""
+    have = _HESSIANS.get(p)
+    if have is None or have[0] < n:
+        _HESSIANS[p] = (n,) + tuple(_hessian_series(p, n))
+        have = _HESSIANS[p]
+    _, K, H, Dg = have
+    return K, [[x.truncate(x.val + n) for x in row] for row in H], Dg
+
+
 def _series(p, order, parts, n):
-    K, H, Dg = _hessian_series(p, n)
+    K, H, Dg = _cached_hessian_series(p, n)
     d = sympy.Symbol("d")
     N = len(H)
     big = n + 12

@@ -80,6 +80,9 @@ def test_asymptotics_cli_json_and_latex(capsys):
     assert all("series" in e and "irrep" in e for e in payload["eigenvalues"])
     # every leading eigenvalue coefficient is the exact limit derived from the regular Hessian
     assert all(e["limit"] == "derived" for e in payload["eigenvalues"])
+    # and every eigenvalue series is derived (landscape.eigen_series), the fit kept beside it
+    assert all(e["series_method"] == "derived" and e["fit_series"] for e in payload["eigenvalues"])
+    assert payload["eigen_note"] is None
     lims = {sympy.sympify(x["exact"]) for x in payload["eigenvalue_limits"]["bounded"]}
     assert lims == {(sympy.pi - 2) / (4 * sympy.pi), sympy.Rational(1, 4), (sympy.pi + 2) / (4 * sympy.pi)}
     code, out, _ = _run(capsys, "asymptotics", "--partition", "d-1,1", "--order", "0", "--format", "latex")

@@ -149,3 +149,42 @@ def test_bad_arguments():
         eigenvalue_series(3, 1)
     with pytest.raises(InputError):
         eigenvalue_series(1, 7)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    from landscape.asymptotics import family_asymptotics
+
+    return family_asymptotics("d-1,1", order=1, method="fit")
+
+
+def test_derived_series_replace_the_fit_and_agree_with_it_to_20_digits(type_a, fitted):
+    """asymptotics' eigenvalue entries take the derived series; wherever the independent fit
+    (Newton solutions at d ~ 10^10..10^12, undetermined coefficients) resolves >= 22 digits,
+    the two agree to 1e-20."""
+    import copy
+
+    from landscape.asymptotics import _derive_eigenvalue_series, to_json
+
+    res = copy.deepcopy(fitted)
+    _derive_eigenvalue_series(res, 1, 1)
+    assert res.eigen_note is None
+    assert [e["series_method"] for e in res.eigenvalues] == ["derived"] * 12
+    checked = 0
+    for e in res.eigenvalues:
+        fit = {t.power: t for t in e["fit_series"]}
+        for t in e["series"]:
+            f = fit.get(t.power)
+            if f is None or len(f.value.replace("-", "").replace(".", "").lstrip("0")) < 22:
+                continue
+            with mpmath.workdps(40):
+                ex = mpmath.mpf(str(sympy.N(sympy.sympify(t.exact), 40)))
+                assert abs(ex - mpmath.mpf(f.value)) <= mpmath.mpf(10) ** -20 * max(1, abs(ex)), (e["irrep"], t, f)
+            checked += 1
+        for power, f in fit.items():  # a coefficient derived to be 0 is 0 in the fit too
+            if power not in {t.power for t in e["series"]} and power >= e["series"][0].power - 0.5:
+                assert abs(mpmath.mpf(f.value)) < 1e-15, (e["irrep"], f)
+    assert checked >= 10, checked
+    j = to_json(res)
+    assert {e["series_method"] for e in j["eigenvalues"]} == {"derived"}
+    assert all(e["fit_series"] for e in j["eigenvalues"])

@@ -73,8 +73,6 @@ __all__ = [
     "descend",
     "train_chunk",
     "MAX_THREADS",
-    "available_threads",
-    "default_threads",
     "check_threads",
     "MAX_K",
     "MAX_D",
@@ -547,15 +545,6 @@ def _sub_batches(runs: int, k: int, d: int, threads: int = 1):
 MAX_THREADS = 256
 
 
-def available_threads() -> int:
-    """CPUs this process may run on (``os.sched_getaffinity`` where the
-    platform has it, else ``os.cpu_count()``; at least 1)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
 def check_threads(threads, limit: int | None = None, option: str = "threads") -> int:
     """``threads`` if it is an integer in ``1..limit``, else ``InputError``
     naming the limit.  Default limit: the CPUs of this machine
@@ -566,18 +555,6 @@ def check_threads(threads, limit: int | None = None, option: str = "threads") ->
         what = " (the CPUs of this machine)" if machine else ""
         raise InputError(f"{option} must be an integer between 1 and {limit}{what}, got {threads}")
     return int(threads)
-
-
-def default_threads(workers: int = 1, scheduler=None) -> int:
-    """Trainer threads per process when none is asked for: the CPUs available
-    divided among the ``workers`` local processes (``--workers 2`` on 2 cores
-    gives 1 thread each, not 4 busy threads on 2 cores); 1 on a Dask cluster,
-    whose workers already run ``threads_per_worker`` tasks at once on machines
-    whose core count this process does not know.  Results do not depend on
-    it (:func:`descend`)."""
-    if scheduler is not None:
-        return 1
-    return max(1, available_threads() // max(1, int(workers)))
 
 
 class _Cancelled(Exception):
@@ -861,7 +838,7 @@ class Experiment:
 
 
 def run_experiment(experiment: Experiment, out, *, resume: bool = False, workers: int = 1, scheduler=None,
-                   progress=None, threads: int | None = None) -> dict:
+                   progress=None, threads: int = 1) -> dict:
     """Train every run of ``experiment``, streaming to ``out``; return the per-run arrays per size.
 
     Parameters
@@ -872,13 +849,17 @@ def run_experiment(experiment: Experiment, out, *, resume: bool = False, workers
         JSON-lines results file (:mod:`landscape.runs`).
     resume, workers, scheduler, progress
         As in :func:`landscape.runs.run_tasks`.
-    threads : int, optional
+    threads : int
         Trainer threads in each process that trains a chunk (:func:`train`),
-        ``1..os.cpu_count()``; default :func:`default_threads` (the CPUs
-        available divided among ``workers``, 1 on a Dask cluster).  Not part
-        of the experiment's identity (:meth:`Experiment.meta`) and not written
-        to ``out``: the results are bit for bit the same for every value, so a
-        file is resumed with any thread count.
+        ``1..os.cpu_count()``, default 1: measured (docs/benchmarks_gd.md),
+        threads help only while many runs of a chunk are active at once; a
+        chunk of the full protocol ends with its slowest runs alone, a phase
+        bound by the trainer's Python (GIL), and 2 threads lose 4-7 % when
+        another job holds the second core.  For many chunks use ``workers``
+        or ``scheduler``.  Not part of the experiment's identity
+        (:meth:`Experiment.meta`) and not written to ``out``: the results are
+        bit for bit the same for every value, so a file is resumed with any
+        thread count.
 
     Returns
     -------
@@ -892,7 +873,7 @@ def run_experiment(experiment: Experiment, out, *, resume: bool = False, workers
     from .runs import Task, run_tasks
 
     experiment.check()
-    threads = default_threads(workers, scheduler) if threads is None else check_threads(threads)
+    threads = check_threads(threads)
     # threads goes into each task's payload only: the task keys and the file's meta stay the same
     tasks = [Task(t.key, {**t.payload, "threads": threads}, t.weight) for t in experiment.tasks()]
     # the biggest sizes first: the longest tasks start early (better balance across workers)

@@ -15,8 +15,7 @@ import re
 import shutil
 import tempfile
 
-from landscape.dynamics import (MAX_D, MAX_K, PROTOCOLS, Experiment, default_threads, get_protocol, run_experiment,
-                                summarise_size)
+from landscape.dynamics import MAX_D, MAX_K, PROTOCOLS, Experiment, get_protocol, run_experiment, summarise_size
 from landscape.io import atomic_save_figure
 
 from .common import FIGURE_SUFFIXES, Outcome, UsageError, add_progress_options, add_run_options, check_output_path
@@ -53,10 +52,10 @@ def register(sub) -> None:
     p.add_argument("--chunk", type=int, default=100, help="runs per task (results do not depend on it)")
     add_run_options(p, "JSON-lines file of the runs (one line per finished chunk; default: a temporary file)",
                     "continue an interrupted experiment's file")
-    p.add_argument("--threads", type=int, default=None, metavar="N",
-                   help="trainer threads per process, 1..the CPUs of this machine (default: the CPUs available "
-                   "divided among --workers; 1 with --scheduler). Results are bit for bit the same for every N, "
-                   "and --resume accepts any N")
+    p.add_argument("--threads", type=int, default=1, metavar="N",
+                   help="trainer threads per process, 1..the CPUs of this machine (default 1: threads help while "
+                   "many runs of a chunk are active, not in a chunk's tail of slow runs; docs/benchmarks_gd.md). "
+                   "Results are bit for bit the same for every N, and --resume accepts any N")
     p.add_argument("--no-certify", dest="certify", action="store_false", help="skip the certificates")
     p.add_argument("--cert-dir", default=None, metavar="DIR",
                    help="certificate directory (default: <out>.certs, or gd-certificates without --out)")
@@ -136,7 +135,7 @@ def run_gd(args) -> Outcome:
     if args.scheduler is None and not (1 <= args.workers <= 256):
         raise UsageError(f"--workers must be between 1 and 256, got {args.workers}")
     cpus = max(1, os.cpu_count() or 1)
-    if args.threads is not None and not 1 <= args.threads <= cpus:
+    if not 1 <= args.threads <= cpus:
         raise UsageError(f"--threads must be between 1 and {cpus} (the CPUs of this machine), got {args.threads}")
     if not 0 <= args.max_certify <= 10_000:
         raise UsageError(f"--max-certify must be between 0 and 10000, got {args.max_certify}")
@@ -151,7 +150,7 @@ def run_gd(args) -> Outcome:
                             tol=args.tol, max_steps=args.max_steps, init_scale=args.init_scale,
                             polish=args.polish, chunk=args.chunk, loss_tol=args.loss_tol).check()  # every bound, before work
 
-    threads = default_threads(args.workers, args.scheduler) if args.threads is None else args.threads
+    threads = args.threads
     tmpdir = None
     out = args.resume or args.out
     if out is None:

@@ -17,7 +17,7 @@ import pytest
 from certificates.cli import main
 from landscape.descent import gradient_descent
 from landscape.dynamics import (MAX_THREADS, Experiment, NewtonPolish, _single_thread_blas, _sub_batches,
-                                available_threads, check_threads, default_threads, descend, initial_weights,
+                                check_threads, descend, initial_weights,
                                 population_objective, run_experiment, train)
 from landscape.errors import InputError
 
@@ -98,13 +98,6 @@ def test_run_experiment_bounds_threads_by_the_machine(tmp_path):
         run_experiment(exp, tmp_path / "r.jsonl", threads=cpus + 1, progress=False)
     assert not (tmp_path / "r.jsonl").exists()  # refused before any work
     assert check_threads(1) == 1 and check_threads(cpus) == cpus
-
-
-def test_default_threads():
-    n = available_threads()
-    assert default_threads() == n
-    assert default_threads(workers=n) == 1 and default_threads(workers=10 * n) == 1
-    assert default_threads(workers=1, scheduler="tcp://127.0.0.1:8786") == 1
 
 
 def test_an_error_in_one_thread_stops_the_others():

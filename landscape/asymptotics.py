@@ -287,7 +287,8 @@ def _exact_terms(ser, order):
 
 
 def family_asymptotics(partition, order: int = 4, digits: int = 60, s0: float = 1e-5,
-                       spectrum: bool = True, method: str = "exact") -> Asymptotics:
+                       spectrum: bool = True, method: str = "exact",
+                       derive_eigenvalues: bool | None = None) -> Asymptotics:
     """Series in ``d^{-1/2}`` of the family's parameters, loss and Hessian eigenvalues.
 
     Parameters
@@ -306,7 +307,14 @@ def family_asymptotics(partition, order: int = 4, digits: int = 60, s0: float = 
         ``"exact"`` (p = 1, 2): parameters and loss *derived* order by order from the regular
         system (:func:`landscape.exact_series.family_series`, exact coefficients in π), the
         fitted values kept in ``fit_params``/``fit_loss`` (when samples are computed, i.e.
-        ``spectrum=True``); eigenvalues are always fitted.  ``"fit"``: everything fitted.
+        ``spectrum=True``), and the eigenvalue series derived too (see ``derive_eigenvalues``).
+        ``"fit"``: everything fitted.
+    derive_eigenvalues : bool or None
+        With ``method="exact"``: replace the fitted eigenvalue series by the derived ones
+        (:func:`landscape.eigen_series.eigenvalue_series`).  None (default): for p = 1 (type A,
+        about 2.5 min at order 1, 6 min at order 3); for p = 2 only when asked, because its
+        Hessian series (26 coordinates, coefficients in Q(√2)(π)) takes far longer
+        (``eigen_note`` says so).
 
     Returns
     -------
@@ -361,7 +369,16 @@ def family_asymptotics(partition, order: int = 4, digits: int = 60, s0: float = 
                                     "series": _terms(e, co, er, order), "limit": "fitted"})
     if method == "exact" and p in (1, 2):
         _derive_limits(res, p)
-        _derive_eigenvalue_series(res, p, order)
+        asked = derive_eigenvalues
+        if derive_eigenvalues is None:
+            derive_eigenvalues = p == 1
+        if derive_eigenvalues:
+            _derive_eigenvalue_series(res, p, order)
+        elif asked is None:
+            res.eigen_note = (f"eigenvalue series beyond the derived limits fitted: their derivation for d-{p},{p} "
+                              "is available (derive_eigenvalues=True, CLI --derive-eigenvalues yes) but slow")
+        else:
+            res.eigen_note = "eigenvalue series beyond the derived limits fitted (their derivation was not asked for)"
     return res
 
 

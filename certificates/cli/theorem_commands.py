@@ -28,8 +28,11 @@ def register(sub) -> None:
     p.add_argument("--partition", required=True, metavar="P", help="two-block family, e.g. d-1,1 or d-2,2")
     p.add_argument("--order", type=int, default=2, metavar="N",
                    help=f"number of half-integer orders beyond the leading one (0..{MAX_ORDER}, default 2: "
-                        "about 30 s for type A; the exact series cost grows with the order, ~80 s at 4)")
+                        "about 4 min for type A with its eigenvalue series derived, 6 min at 3)")
     p.add_argument("--format", choices=("text", "latex"), default="text", help="text or LaTeX summary")
+    p.add_argument("--derive-eigenvalues", choices=("auto", "yes", "no"), default="auto",
+                   help="derive the eigenvalue series exactly (landscape.eigen_series) instead of keeping the fit: "
+                        "auto = for d-1,1 only (d-2,2 takes far longer)")
     p.set_defaults(handler=run_asymptotics)
 
     p = sub.add_parser("critical-dimension", help="real d where the family's smallest Hessian eigenvalue crosses 0",
@@ -89,7 +92,8 @@ def run_asymptotics(args) -> Outcome:
 
     if not 0 <= args.order <= MAX_ORDER:
         raise UsageError(f"--order must be between 0 and {MAX_ORDER}, got {args.order}")
-    res = family_asymptotics(args.partition, args.order)
+    derive = {"auto": None, "yes": True, "no": False}[args.derive_eigenvalues]
+    res = family_asymptotics(args.partition, args.order, derive_eigenvalues=derive)
     text = to_latex(res) if args.format == "latex" else to_text(res)
     return Outcome(to_json(res), text)
 

@@ -43,7 +43,38 @@ def _poly(v) -> flint.fmpq_poly:
     return flint.fmpq_poly([v])
 
 
-class QPi:
+class _Ops:
+    """The operations both element types derive from ``_lift``, ``+``, unary ``−``, ``×`` and
+    ``inverse``."""
+
+    __slots__ = ()
+
+    def __radd__(self, o):
+        return self + o
+
+    def __rmul__(self, o):
+        return self * o
+
+    def __sub__(self, o):
+        o = self._lift(o)
+        if o is NotImplemented:
+            return o
+        return self + (-o)
+
+    def __rsub__(self, o):
+        return (-self) + o
+
+    def __truediv__(self, o):
+        o = self._lift(o)
+        if o is NotImplemented:
+            return o
+        return self * o.inverse()
+
+    def __rtruediv__(self, o):
+        return self._lift(o) * self.inverse()
+
+
+class QPi(_Ops):
     """``num/den`` in ``Q(π)``; products and quotients are reduced (``gcd = 1``, ``den`` monic),
     sums are not (:meth:`reduced` gives the canonical form)."""
 
@@ -90,19 +121,8 @@ class QPi:
             return QPi(self.num + o.num, self.den, canonical=True)
         return QPi(self.num * o.den + o.num * self.den, self.den * o.den)
 
-    __radd__ = __add__
-
     def __neg__(self):
         return QPi(-self.num, self.den, canonical=True)
-
-    def __sub__(self, o):
-        o = self._lift(o)
-        if o is NotImplemented:
-            return o
-        return self + (-o)
-
-    def __rsub__(self, o):
-        return (-self) + o
 
     def __mul__(self, o):
         o = self._lift(o)
@@ -112,21 +132,10 @@ class QPi:
             return QPi(flint.fmpq_poly([]))
         return QPi(self.num * o.num, self.den * o.den)
 
-    __rmul__ = __mul__
-
     def inverse(self) -> "QPi":
         if not self.num:
             raise ZeroDivisionError("division by zero in Q(pi)")
         return QPi(self.den, self.num)
-
-    def __truediv__(self, o):
-        o = self._lift(o)
-        if o is NotImplemented:
-            return o
-        return self * o.inverse()
-
-    def __rtruediv__(self, o):
-        return self._lift(o) * self.inverse()
 
     def __bool__(self):
         return bool(self.num)
@@ -149,7 +158,7 @@ class QPi:
         return f"({self.num})/({self.den})"
 
 
-class QPiR2:
+class QPiR2(_Ops):
     """``a + b√2`` with ``a, b`` in ``Q(π)``."""
 
     __slots__ = ("a", "b")
@@ -171,19 +180,8 @@ class QPiR2:
             return o
         return QPiR2(self.a + o.a, self.b + o.b)
 
-    __radd__ = __add__
-
     def __neg__(self):
         return QPiR2(-self.a, -self.b)
-
-    def __sub__(self, o):
-        o = self._lift(o)
-        if o is NotImplemented:
-            return o
-        return QPiR2(self.a - o.a, self.b - o.b)
-
-    def __rsub__(self, o):
-        return (-self) + o
 
     def __mul__(self, o):
         o = self._lift(o)
@@ -191,20 +189,9 @@ class QPiR2:
             return o
         return QPiR2(self.a * o.a + 2 * (self.b * o.b), self.a * o.b + self.b * o.a)
 
-    __rmul__ = __mul__
-
     def inverse(self) -> "QPiR2":
         n = self.a * self.a - 2 * (self.b * self.b)  # ≠ 0 unless a = b = 0: √2 is irrational
         return QPiR2(self.a / n, -self.b / n)
-
-    def __truediv__(self, o):
-        o = self._lift(o)
-        if o is NotImplemented:
-            return o
-        return self * o.inverse()
-
-    def __rtruediv__(self, o):
-        return self._lift(o) * self.inverse()
 
     def __bool__(self):
         return bool(self.a) or bool(self.b)

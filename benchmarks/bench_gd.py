@@ -222,6 +222,9 @@ class OtherJobs:
 def section_steps(quick, lines):
     rounds = 3 if quick else 7
     steps, loop_steps = (4, 300) if quick else (20, 1500)
+    # the wall-clock timings are 5x longer: at 20 steps (30-60 ms) the ratio of 2 threads to 1 moved
+    # between 1.1x and 1.9x from one measurement to the next on this virtual machine
+    wall_steps, wall_loop_steps = (10, 600) if quick else (100, 7500)
     start_load, start_warning = load(), load_warning()
     lines += ["## 1. GD steps per second (one step = one gradient + update of one run)", "",
               f"{start_load}", "",
@@ -236,15 +239,15 @@ def section_steps(quick, lines):
     capacity = [parallel_capacity()]
     with OtherJobs() as others:
         for k in (10, 20):
-            measured[k], walls[k], same[k] = _steps_rounds(k, rounds, steps, loop_steps)
+            measured[k], walls[k], same[k] = _steps_rounds(k, rounds, steps, loop_steps, wall_steps, wall_loop_steps)
             lo, rf, fu = measured[k]
             lines.append(f"| {k} | {lo:,.0f} | {rf:,.0f} | {rf / lo:.1f}x | {fu:,.0f} | {fu / lo:.1f}x |")
             print(lines[-1], file=sys.stderr)
     capacity.append(parallel_capacity())
     lines += ["", "### 1b. The same by the wall clock: the engine on 2 threads (2 cores) against the per-run loop "
               "(1 thread)", "",
-              f"Wall-clock seconds (time.perf_counter), median of the same {rounds} rounds; {start_load} before the "
-              "section. The 2-thread engine uses two cores, the loop one: the column \"2 threads / loop\" is the "
+              f"Wall-clock seconds (time.perf_counter), median of the same {rounds} rounds, {wall_steps} steps of the "
+              f"500 runs and {wall_loop_steps} of the loop per measurement; {start_load} before the section. The 2-thread engine uses two cores, the loop one: the column \"2 threads / loop\" is the "
               "2-core speed-up over the loop, not a per-core speed-up (that is table 1).", ""]
     lines += [start_warning, ""] if start_warning else []
     lines += others.lines()
@@ -267,7 +270,7 @@ def section_steps(quick, lines):
     return {k: (measured[k][0], measured[k][2]) for k in measured}
 
 
-def _steps_rounds(k, rounds, steps, loop_steps):
+def _steps_rounds(k, rounds, steps, loop_steps, wall_steps, wall_loop_steps):
     """Section 1's interleaved rounds at one k: medians of (loop, numpy, numba) by CPU time, of (loop,
     numba 1 thread, numba 2 threads) by the wall clock, and whether 2 threads gave 1 thread's results."""
     loop, ref, fused, loop_w, one_w, two_w = [], [], [], [], [], []
@@ -276,10 +279,10 @@ def _steps_rounds(k, rounds, steps, loop_steps):
         loop.append(loop_steps_per_second(k, loop_steps))
         ref.append(batched_steps_per_second(k, 500, steps, engine="numpy"))
         fused.append(batched_steps_per_second(k, 500, steps))
-        loop_w.append(loop_steps_per_second_wall(k, loop_steps))
+        loop_w.append(loop_steps_per_second_wall(k, wall_loop_steps))
         res = []
-        one_w.append(batched_steps_per_second(k, 500, steps, wall=True, result=res))
-        two_w.append(batched_steps_per_second(k, 500, steps, threads=2, wall=True, result=res))
+        one_w.append(batched_steps_per_second(k, 500, wall_steps, wall=True, result=res))
+        two_w.append(batched_steps_per_second(k, 500, wall_steps, threads=2, wall=True, result=res))
         same = same and all(np.array_equal(getattr(res[0], f), getattr(res[1], f))
                             for f in ("params", "loss", "grad_norm", "grad_fro", "steps"))
     med = [float(np.median(x)) for x in (loop, ref, fused, loop_w, one_w, two_w)]
@@ -514,7 +517,7 @@ def section_threads(quick, lines):
     import landscape.dynamics as dyn
 
     rounds = 3 if quick else 5
-    steps = 4 if quick else 20
+    steps = 10 if quick else 100  # long enough for a stable wall-clock ratio (section 1b)
     lines += ["## 5. Threading variants (wall clock, 2 cores)", "", f"{load()} before the section", ""]
     warning = load_warning()
     lines += [warning, ""] if warning else []

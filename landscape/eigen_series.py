@@ -439,11 +439,13 @@ def _charpoly(A, B, K):
 
 def _edge_roots(K, lead: dict):
     """Roots in K of ``Σ_j lead[j] z^j`` (z ≠ 0) with multiplicities; None for a factor of degree > 1."""
-    z = sympy.Symbol("z")
-    expr = sum(K.to_sympy(c) * z ** j for j, c in lead.items())
+    z, t = sympy.Symbol("z"), sympy.Symbol("t")  # t stands for π: factored over Q or Q(√2)
+    expr = sum(K.to_sympy(c, t) * z ** j for j, c in lead.items())
     num, _ = sympy.fraction(sympy.together(expr))
-    ext = [sympy.sqrt(2)] if getattr(K, "sqrt2", False) else []
-    _, facs = sympy.factor_list(sympy.expand(num), z, extension=ext or None)
+    if getattr(K, "sqrt2", False):
+        _, facs = sympy.factor_list(sympy.expand(num), z, t, extension=sympy.sqrt(2))
+    else:
+        _, facs = sympy.factor_list(sympy.expand(num), z, t)
     out, bad = [], []
     for fac, mult in facs:
         P = sympy.Poly(fac, z)
@@ -451,7 +453,7 @@ def _edge_roots(K, lead: dict):
             continue
         if P.degree() == 1:
             a, b = P.all_coeffs()
-            r = sympy.cancel(-b / a)
+            r = sympy.cancel(-b / a).subs(t, sympy.pi)
             if r != 0:
                 out.append((K.from_sympy(r), mult))
         else:

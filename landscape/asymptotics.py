@@ -5,8 +5,8 @@ The simplest call:
 >>> from landscape.asymptotics import family_asymptotics
 >>> res = family_asymptotics("d-1,1", order=1, spectrum=False)   # type A, derived
 >>> t = res.loss[0]                                  # d L -> 1/2 - 2/pi^2
->>> t.power, t.value[:12], t.exact
-(-1.0, '0.2973576327', '1/2 - 2/pi**2')
+>>> t.power, t.value[:12], t.exact                  # (π² − 4)/(2π²) = 1/2 − 2/π²
+(-1.0, '0.2973576327', '(-2 + pi)*(2 + pi)/(2*pi**2)')
 
 Arjevani & Field (NeurIPS 2021, arXiv 2107.10370) show that the families of
 critical points of ``L`` (k = d, teacher ``I_d``, rows are neurons) have

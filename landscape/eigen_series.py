@@ -309,7 +309,6 @@ def isotypic_parts(p: int) -> list[Part]:
     from symmetry.irreps import partition_label
 
     from .asymptotics import _generic_irrep, _generic_multiplicity
-    from .fixed_points import Family
     from .isotypic_spectrum import _near_trivial, _near_trivial_dim, _paths, isotypic_structure
 
     d = sympy.Symbol("d")
@@ -495,7 +494,7 @@ def _newton_polygon(Q, k_min=None):
 
 
 def _substitute(Q, k: int, z0, K):
-    """``Q(s^k (z0 + w))`` as a polynomial in w, divided by ``s^{v}`` (v its least valuation)."""
+    """``Q(s^k (z0 + w))`` as a polynomial in w (coefficients Laurent series in s)."""
     m = len(Q) - 1
     # coefficients of (z0 + w)^j
     out = [Laurent(K, 10 ** 6, []) for _ in range(m + 1)]
@@ -509,7 +508,7 @@ def _substitute(Q, k: int, z0, K):
         for i in range(j + 1):  # w^i z0^(j−i) C(j, i)
             coef = zp[j - i] * comb(j, i)
             if coef:
-                out[i] = out[i] + cj.scale(coef) if out[i].prec < 10 ** 6 else cj.scale(coef)
+                out[i] = out[i] + cj.scale(coef)
     return out
 
 
@@ -555,7 +554,6 @@ def _hensel(Q1, K):
     if not a1:
         raise AssertionError("not a simple root")
     prec = min(c.prec for c in Q1)
-    w = Laurent(K, 1, [])
     coeffs = []
     for i in range(1, prec):
         cur = Laurent(K, 1, coeffs + [K.zero] * (prec - 1 - len(coeffs)))
@@ -564,8 +562,7 @@ def _hensel(Q1, K):
         if r is None:
             break
         coeffs.append(-(r / a1))
-        w = Laurent(K, 1, list(coeffs))
-    return w
+    return Laurent(K, 1, coeffs)
 
 
 def _poly_eval(Q, y, K):

@@ -56,7 +56,7 @@ import mpmath
 
 from .backends import mp_context
 from .errors import InputError
-from .fixed_points import Family, parse_partition, reduced_gradient, reduced_jacobian
+from .fixed_points import Family, parse_partition, reduced_gradient, reduced_jacobian, split_params
 
 __all__ = ["Term", "Asymptotics", "family_asymptotics", "family_solution", "to_json", "to_text", "to_latex",
            "evaluate_series", "EXACT_DIGITS"]
@@ -184,13 +184,17 @@ def _generic_irrep(label: str, d: int) -> str:
     return re.sub(r"\d+", lambda m: (f"d-{d - int(m.group())}" if int(m.group()) > d // 2 else m.group()), label)
 
 
-def _spectrum(p, d, x, digits):
+def _spectrum(p, d, x, digits, split: bool = False):
+    """Isotypic eigenvalues at the family point x (``split``: at type A's split point, k = d + 1)."""
     from .isotypic_spectrum import isotypic_blocks
 
     ctx = mp_context(digits)
     mp = ctx.mp
+    fam = Family((d - p, p))
+    if split:
+        fam, x = split_params(fam, x, 1, mpmath.mpf(1) / 2)
     out = {}
-    for blk in isotypic_blocks(Family((d - p, p)), x, ctx):
+    for blk in isotypic_blocks(fam, x, ctx):
         vals = sorted(mp.eigsy(mp.matrix(blk.C.tolist()), eigvals_only=True))
         f = blk.copies
         reps = [sum(vals[t * f:(t + 1) * f]) / f for t in range(len(vals) // f)]
@@ -328,6 +332,9 @@ def family_asymptotics(partition, order: int = 4, digits: int = 60, s0: float = 
         raise InputError(f"order must be between 0 and 8, got {order}")
     if method not in ("exact", "fit"):
         raise InputError(f"method must be 'exact' or 'fit', got {method!r}")
+    text = str(partition).replace(" ", "")
+    if text.endswith("+1"):
+        return _split_asymptotics(text, order, digits, s0, spectrum, method)
     p = _linear_parts(partition)
     exact = None
     if method == "exact" and p in (1, 2):
@@ -379,6 +386,60 @@ def family_asymptotics(partition, order: int = 4, digits: int = 60, s0: float = 
                               "is available (derive_eigenvalues=True, CLI --derive-eigenvalues yes) but slow")
         else:
             res.eigen_note = "eigenvalue series beyond the derived limits fitted (their derivation was not asked for)"
+    return res
+
+
+def _split_asymptotics(text, order, digits, s0, spectrum, method) -> Asymptotics:
+    """Type A's over-parameterised variant ``d-1,1+1`` (k = d + 1): the bad neuron split into
+    ``(w/2, w/2)`` (:func:`landscape.fixed_points.split_params`), a critical point with type A's
+    loss.  Parameters: type A's series with the split rows halved (exact when type A's are);
+    eigenvalues: fitted on the isotypic spectra of the split points (the family with one extra
+    row block), as for p ≥ 3; the flat direction of the split is an exact 0."""
+    if _linear_parts(text[:-2]) != 1:
+        raise InputError(f"the over-parameterised variant is type A's split, d-1,1+1 (got {text!r})")
+    base = family_asymptotics(text[:-2], order, digits, s0, spectrum=False, method=method)
+    big = Family((999, 1), (1,))
+    small_keys = Family((999, 1)).param_keys
+    names = dict(zip(small_keys, Family((999, 1)).param_names))
+    import sympy
+
+    sympy_half = sympy.Rational(1, 2)
+
+    def halved(terms):
+        return [Term(t.power, mpmath.nstr(mpmath.mpf(t.value) / 2, 30),
+                     str(sympy.sympify(t.exact) * sympy_half) if t.exact is not None else None) for t in terms]
+
+    res = Asymptotics(text, order, digits=digits, method=base.method)
+    res.loss = base.loss
+    for key, name in zip(big.param_keys, big.param_names):
+        if key[0] == "C":  # the extra row: (1 − t) times the split row, t = 1/2
+            src = ("A", 1) if key[2] == 1 else ("B", 1, key[2])
+            res.params[name] = halved(base.params[names[src]])
+        elif key == ("A", 1) or (key[0] == "B" and key[1] == 1):
+            res.params[name] = halved(base.params[names[key]])
+        else:
+            res.params[name] = base.params[names[key]]
+    res.eigen_note = "over-parameterised variant: eigenvalue series fitted (isotypic spectra of the split points)"
+    if not spectrum:
+        return res
+    M = order + 12
+    ds = sorted({int(round((M + 1) ** 2 / (i + 1) ** 2 / s0 ** 2)) for i in range(M + 1)})
+    sols = _branch(1, ds, digits)
+    res.samples = ds
+    with mpmath.workdps(digits):
+        specs = [_spectrum(1, d, sols[d], digits, split=True) for d in ds]
+        tiny = mpmath.mpf(10) ** (-(digits - 15))
+        keys = sorted(specs[-1], key=lambda k: float(specs[-1][k][0] / ds[-1]))
+        for key in keys:
+            vals = [sp[key][0] for sp in specs]
+            mult = _generic_multiplicity([(d, sp[key][1]) for d, sp in zip(ds, specs)])
+            if all(abs(v) <= tiny * d for v, d in zip(vals, ds)):
+                series = [Term(0.0, "0", "0")]  # the flat direction of the split (exactly 0)
+            else:
+                e, co, er = _fit(vals, ds, M)
+                series = _terms(e, co, er, order)
+            res.eigenvalues.append({"irrep": key[0], "rank": key[1], "multiplicity": mult, "series": series,
+                                    "limit": "fitted", "series_method": "fitted"})
     return res
 
 

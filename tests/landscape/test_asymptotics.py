@@ -134,3 +134,33 @@ def test_bad_partition():
         family_asymptotics("d-2,1,1", order=1)
     with pytest.raises(InputError):
         family_asymptotics("d-1,1", order=11)
+
+
+def test_split_variant_against_the_dense_hessian():
+    """d-1,1+1 (type A's bad neuron split into halves, k = d + 1): the loss is type A's, the
+    split rows carry half of type A's series; every eigenvalue of the dense (d+1)d x (d+1)d
+    Hessian (numpy eigvalsh of landscape.loss.hessian) at d = 30 and 50 lies within 30/d of a
+    series value (order 2), and the lowest one -- negative, the split saddle of Theorem 7 -- is
+    the series -(8/pi^2) d^(-1/2) + ... to O(d^(-3/2))."""
+    import numpy as np
+
+    from landscape.fixed_points import assemble, split_params
+    from landscape.loss import hessian
+
+    res = family_asymptotics("d-1,1+1", order=2)
+    base = family_asymptotics("d-1,1", order=2, spectrum=False)
+    assert [t.exact for t in res.loss] == [t.exact for t in base.loss]
+    assert sympy.simplify(sympy.sympify(res.params["C12"][0].exact) + sympy.Rational(1, 2)) == 0
+    assert sympy.simplify(sympy.sympify(res.params["B21"][0].exact) - 2 / sympy.pi) == 0
+    assert any(e["series"] == [] or e["series"][0].value == "0" for e in res.eigenvalues)  # the flat split
+    low = min(res.eigenvalues, key=lambda e: float(evaluate_series(e["series"], 10**4)))
+    assert low["series"][0].power == -0.5
+    assert sympy.simplify(sympy.sympify(low["series"][0].exact) + 8 / sympy.pi**2) == 0
+    for pt in follow_family("d-1,1", [30, 50]):
+        d = sum(pt.family.parts)
+        big, y = split_params(pt.family, list(pt.params), 1, 0.5)
+        dense = np.linalg.eigvalsh(hessian(assemble(big, y)))
+        pred = [float(evaluate_series(e["series"], d)) for e in res.eigenvalues]
+        for v in dense:
+            assert min(abs(v - q) for q in pred) < 30 * max(1.0, abs(v)) / d, (d, v)
+        assert abs(dense[0] - float(evaluate_series(low["series"], d))) < 5 * d ** -1.5, (d, dense[0])

@@ -55,6 +55,7 @@ import numpy as np
 import sympy
 
 from .errors import InputError
+from .regular_hessian import fine_parts
 
 __all__ = ["Branch", "eigenvalue_series", "MAX_EXTRA_TERMS", "Laurent"]
 
@@ -195,13 +196,6 @@ def _from_rational_in_d(K, expr, d, prec: int) -> Laurent:
 # ---------------------------------------------------------------------------
 # the isotypic parts of the fine coordinates, d symbolic
 
-def _fine_blocks(p: int):
-    from .regular_hessian import fine_parts
-
-    small, parent = fine_parts(p)
-    return small, parent
-
-
 def _index_blocks(parts):
     out, start = [], 0
     for n in parts:
@@ -241,7 +235,7 @@ def _class_sum_matrix(p: int, l: int, d: int):
     coordinates at dimension d (brute force: the transpositions act on rows and columns)."""
     from .fixed_points import Family
 
-    small, parent = _fine_blocks(p)
+    small, parent = fine_parts(p)
     fam = Family((d - sum(small),) + small)
     keys = fam.param_keys
     idx = [i for b, ids in enumerate(_index_blocks(fam.parts)) if parent[b] == l for i in ids]
@@ -262,7 +256,7 @@ def _swap_matrix(p: int, d: int):
     """The swap σ of the two distinguished indices of the large block on the fine coordinates."""
     from .fixed_points import Family
 
-    small, parent = _fine_blocks(p)
+    small, parent = fine_parts(p)
     fam = Family((d - sum(small),) + small)
     keys = fam.param_keys
     blocks = _index_blocks(fam.parts)
@@ -312,7 +306,7 @@ def isotypic_parts(p: int) -> list[Part]:
     from .isotypic_spectrum import _near_trivial, _near_trivial_dim, _paths, isotypic_structure
 
     d = sympy.Symbol("d")
-    small, parent = _fine_blocks(p)
+    small, parent = fine_parts(p)
     ds = [12, 13, 14, 15, 16, 17]
     coarse_sizes = [d - p, sympy.Integer(p)]
     Ts = [_interpolate_in_d([_class_sum_matrix(p, l, x) for x in ds], ds, d) for l in range(2) if
@@ -662,7 +656,7 @@ def _hessian_series(p: int, n: int):
             raise AssertionError(f"entries {(a, b)} and {r} of one orbit with different valuations")
         H[a][b] = H[b][a] = Laurent(K, v, F[r].c)
     d = sympy.Symbol("d")
-    small, _ = _fine_blocks(p)
+    small, _ = fine_parts(p)
     q = sum(small)
     Dg = []
     for key in hs.keys:
